@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the collection tarball and proves it is what users should get: no
+# tests, molecule, benchmarks, demo or caches inside, and ansible-doc can read
+# every plugin from the installed result.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/harness/lib.sh
+. "$here/lib.sh"
+cd "$top"
+
+out="$top/.cache/dist"
+rm -rf "$out"
+mkdir -p "$out"
+ansible-galaxy collection build --force --output-path "$out" . >/dev/null
+tarball=$(ls "$out"/onprem-wandb-*.tar.gz)
+log "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
+
+bad=$(tar -tzf "$tarball" | grep -E '^(tests|molecule|benchmarks|demo|collections|\.cache|\.venv|\.git)(/|$)|__pycache__|\.pyc$' || true)
+if [ -n "$bad" ]; then
+  log "the tarball carries files users must not get:"
+  echo "$bad" >&2
+  exit 1
+fi
+
+# Install into a scratch path with the bundled community collections beside it
+# and ask ansible-doc for every plugin, as a user would.
+inst="$out/installed"
+ansible-galaxy collection install --force --offline --no-deps -p "$inst" "$tarball" >/dev/null
+export ANSIBLE_COLLECTIONS_PATH="$inst"
+for type in module filter; do
+  mapfile -t names < <(ansible-doc -t "$type" -l onprem.wandb 2>/dev/null | awk '{print $1}')
+  for name in "${names[@]}"; do
+    ansible-doc -t "$type" "$name" >/dev/null || { log "ansible-doc -t $type $name failed"; exit 1; }
+  done
+  log "ansible-doc reads ${#names[@]} ${type} plugin(s)"
+done

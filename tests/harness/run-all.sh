@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole suite, as CI runs it: prepare the machine, then every stage in
+# order. Containers and networks the run created are removed on any exit.
+# Ends with a "N passed, N failed" line and the total wall time.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/harness/lib.sh
+. "$here/lib.sh"
+cd "$top"
+
+start=$(date +%s)
+trap '"$here/cleanup.sh"' EXIT
+
+passed=0 failed=0 failed_names=()
+stage() {
+  local name=$1
+  shift
+  local t0
+  t0=$(date +%s)
+  log "=== stage $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    log "=== stage $name passed in $(($(date +%s) - t0)) s"
+  else
+    failed=$((failed + 1))
+    failed_names+=("$name")
+    log "=== stage $name FAILED in $(($(date +%s) - t0)) s"
+  fi
+}
+
+# Preparation failures stop the run: nothing after them can be trusted.
+make -s prepare || { log "preparation failed"; exit 1; }
+
+stage lint make -s lint
+stage sanity make -s sanity
+stage unit make -s unit
+stage build make -s build
+stage integration make -s integration
+stage molecule make -s molecule
+
+total=$(($(date +%s) - start))
+log "total wall time: $((total / 60)) min $((total % 60)) s"
+[ "$failed" -eq 0 ] || log "failed stages: ${failed_names[*]}"
+echo "harness: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
