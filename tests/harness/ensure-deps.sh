@@ -6,9 +6,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/harness/lib.sh
 . "$here/lib.sh"
 
-# docker.io: the engine; debootstrap: the host images; nodejs/npm: the OIDC
-# provider used by the SSO tests; openssl: test certificates.
-pkgs=(docker.io debootstrap make openssl nodejs npm python3-venv git curl)
+# docker.io: the engine; debootstrap: the host images; openssl: test
+# certificates; git: ansible-test and the build read the file list from it.
+pkgs=(docker.io debootstrap make openssl python3-venv git curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
