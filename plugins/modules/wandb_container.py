@@ -1,0 +1,780 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, onprem.wandb contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: wandb_container
+short_description: Run the W&B Server container, replace it on change, wait for /ready
+version_added: 0.1.0
+description:
+  - Creates, replaces or removes the C(wandb/local) container on the Docker engine of the target.
+  - The container carries a label C(onprem.wandb.config-hash), a sha256 over the image ID, the
+    env file's content, mounts, published ports, network, extra hosts, user, restart policy,
+    log options and labels. Same hash and running means nothing to do. A different hash means the
+    old container is stopped and removed before the new one starts (stop-then-start), then the
+    module waits until C(ready_url) answers HTTP 200.
+  - Why a custom module and not M(community.docker.docker_container), which the collection uses
+    everywhere else. C(docker_container) takes the environment as module arguments, so every
+    secret (C(MYSQL), C(REDIS), C(BUCKET), C(LICENSE) URLs with passwords) would travel through
+    task arguments, C(--diff) output and callback plugins; its C(env_file) option is read on the
+    controller, not on the target where the server role writes the 0600 file. It does not mask
+    secrets in its diff. It has no readiness gate tied to replacement, while W&B needs the two
+    together; the first start after an upgrade runs database migrations for up to ten minutes,
+    and two W&B containers must never share C(/vol), so replacing means stop, then start, then
+    wait on C(/ready), and a failure must leave the new container and its logs for inspection.
+  - The module does not pull or load images. Get the image onto the host first
+    (M(community.docker.docker_image_load) for air-gapped archives, or
+    M(community.docker.docker_image)).
+author:
+  - onprem.wandb contributors (@onprem)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - onprem.wandb.docker_engine
+attributes:
+  check_mode:
+    support: full
+    details:
+      - When the image is not on the host yet (an earlier task would load it), check mode
+        reports a change and warns instead of failing.
+  diff_mode:
+    support: full
+    details:
+      - C(before) and C(after) describe the container; env values of secret keys show as
+        C(********), and as C(******** (changed)) in C(after) when the value changed.
+  platform:
+    platforms: posix
+options:
+  name:
+    description: Container name.
+    type: str
+    default: wandb
+  state:
+    description:
+      - V(started) creates or replaces the container as needed and makes sure it runs.
+      - V(absent) stops and removes it. The data under the host side of its mounts is kept.
+    type: str
+    choices: [started, absent]
+    default: started
+  image:
+    description:
+      - Image reference, for example V(wandb/local:0.83.0) or
+        V(registry.example.com/wandb/local:0.83.0).
+      - Must already be on the host. Required when O(state=started).
+    type: str
+  image_id:
+    description:
+      - Expected ID of the local image (V(sha256:...), or at least 12 hex digits).
+      - When the image that O(image) names has another ID the module fails without touching the
+        container, because an air-gapped archive that does not match its checksum must not run.
+    type: str
+  env_file:
+    description:
+      - Path on the target of a file of C(KEY=VALUE) lines, the container's whole environment.
+      - Values are taken literally (no quotes, no expansion); C(#) comments and blank lines are
+        ignored; a variable set twice is an error.
+      - Read on the target, so secrets never travel in module arguments. Keep it mode 0600; the
+        module warns when group or others can read it.
+      - Required when O(state=started).
+    type: path
+  secret_env_keys:
+    description:
+      - Variables whose values are masked in diff, results and logs and registered as no_log
+        values.
+      - Any key matching C(PASSWORD), C(SECRET), C(TOKEN) or ending in C(_KEY) is masked too.
+    type: list
+    elements: str
+    default: [LICENSE, MYSQL, REDIS, BUCKET, GORILLA_LIMITER, OIDC_SECRET, GORILLA_OIDC_SECRET,
+              AZURE_STORAGE_KEY, GORILLA_EMAIL_SINK, LOCAL_LDAP_BIND_PW]
+  mounts:
+    description: Bind mounts, C(HOST:CONTAINER[:ro|rw]), both paths absolute.
+    type: list
+    elements: str
+    default: []
+  published_ports:
+    description:
+      - Ports as C([IP:]HOST_PORT:CONTAINER_PORT[/PROTO]), for example V(127.0.0.1:8080:8080).
+      - Bind to V(127.0.0.1) when a proxy on the same host fronts W&B.
+    type: list
+    elements: str
+    default: []
+  network:
+    description:
+      - A user-defined bridge network to attach the container to.
+      - Docker's default bridge when unset.
+    type: str
+  extra_hosts:
+    description: Extra C(/etc/hosts) entries, name to address, for sites without internal DNS.
+    type: dict
+    default: {}
+  user:
+    description: User (and group) the container runs as, for example V(999) or V(100000:0).
+    type: str
+  restart_policy:
+    description: Docker restart policy.
+    type: str
+    choices: ['no', always, unless-stopped, on-failure]
+    default: unless-stopped
+  log_max_size:
+    description: C(max-size) of the json-file log driver.
+    type: str
+    default: 50m
+  log_max_file:
+    description: C(max-file) of the json-file log driver.
+    type: int
+    default: 5
+  labels:
+    description: Extra container labels.
+    type: dict
+    default: {}
+  stop_timeout:
+    description: Seconds W&B gets to shut down before it is killed, when replaced or removed.
+    type: int
+    default: 60
+  wait_ready:
+    description:
+      - Wait for O(ready_url) to answer HTTP 200 after the container was created, replaced or
+        started. When nothing changed the module probes once and reports the result in RV(ready)
+        without failing.
+    type: bool
+    default: true
+  ready_url:
+    description:
+      - URL fetched from the target; it must reach a published port.
+    type: str
+    default: http://127.0.0.1:8080/ready
+  ready_timeout:
+    description:
+      - Seconds to wait for readiness. The first start after an upgrade runs migrations, which
+        may take ten minutes.
+      - When the time runs out the module fails with the last HTTP status and body and the last
+        40 lines of the container log (secrets masked), and leaves the container in place.
+    type: int
+    default: 900
+  ready_interval:
+    description: Seconds between readiness probes.
+    type: int
+    default: 5
+notes:
+  - Only one W&B container may use a C(/vol) directory at a time, so a replacement stops the old
+    container before the new one starts. Expect downtime for the length of the start and any
+    migrations.
+seealso:
+  - module: community.docker.docker_container
+  - module: community.docker.docker_image_load
+"""
+
+EXAMPLES = r"""
+- name: Run W&B Server
+  onprem.wandb.wandb_container:
+    image: wandb/local:0.83.0
+    image_id: "{{ wandb_server_image_id | default(omit) }}"
+    env_file: /etc/wandb/wandb.env
+    mounts:
+      - /var/lib/wandb/vol:/vol
+      - /etc/wandb/ca/customCA0.crt:/usr/local/share/ca-certificates/customCA0.crt:ro
+    published_ports:
+      - 127.0.0.1:8080:8080
+    network: wandb
+    extra_hosts:
+      mysql.internal: 172.30.99.1
+  register: wandb_container
+
+- name: Show the running release
+  ansible.builtin.debug:
+    msg: "W&B {{ wandb_container.version }} ({{ wandb_container.image_id }})"
+
+- name: Remove the container, keep the data
+  onprem.wandb.wandb_container:
+    name: wandb
+    state: absent
+"""
+
+RETURN = r"""
+container:
+  description:
+    - The container after the run.
+    - Empty when O(state=absent), or in check mode before creation.
+  returned: always
+  type: dict
+  contains:
+    id: {description: Container ID., type: str}
+    name: {description: Container name., type: str}
+    image: {description: Image reference it was created from., type: str}
+    image_id: {description: Image ID it runs., type: str}
+    status:
+      description: Docker status, for example V(running) or V(exited).
+      type: str
+  sample:
+    id: 3f1c...
+    name: wandb
+    image: wandb/local:0.83.0
+    image_id: sha256:9a1e...
+    status: running
+version:
+  description: The release, from the image label C(org.opencontainers.image.version), else the tag.
+  returned: when O(state=started)
+  type: str
+  sample: 0.83.0
+image_id:
+  description: ID of the image the container runs (or would run).
+  returned: when O(state=started)
+  type: str
+  sample: sha256:9a1e0c...
+recreated:
+  description: Whether the container was (or would be) created or replaced.
+  returned: always
+  type: bool
+ready:
+  description:
+    - Whether O(ready_url) answered HTTP 200.
+    - V(null) when not checked (check mode, O(wait_ready=false)).
+  returned: always
+  type: bool
+previous_image_id:
+  description: Image ID of the container that was replaced or removed.
+  returned: when a container was replaced or removed
+  type: str
+changed_env_keys:
+  description: Env variables added, removed or changed by this run (names only).
+  returned: when O(state=started)
+  type: list
+  elements: str
+  sample: [MYSQL, GORILLA_CORS_ORIGINS]
+config_hash:
+  description: The configuration hash stored in the container label C(onprem.wandb.config-hash).
+  returned: when O(state=started)
+  type: str
+logs:
+  description: Last 40 lines of the container log, secrets masked; only on readiness failure.
+  returned: on readiness failure
+  type: list
+  elements: str
+"""
+
+# ansible-test (validate-modules) requires imports below DOCUMENTATION/EXAMPLES/RETURN,
+# which is what E402 flags.
+import contextlib  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
+from ansible.module_utils.common.text.converters import to_native, to_text  # noqa: E402
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError  # noqa: E402
+from ansible.module_utils.urls import open_url  # noqa: E402
+from ansible_collections.onprem.wandb.plugins.module_utils.container import (  # noqa: E402
+    CONFIG_HASH_LABEL,
+    DEFAULT_SECRET_ENV_KEYS,
+    ENV_KEYS_LABEL,
+    LABEL_KEYS_LABEL,
+    MANAGED_LABEL,
+    ContainerSpecError,
+    changed_keys,
+    config_hash,
+    image_id_matches,
+    image_version,
+    mask_env,
+    mask_text,
+    parse_env_file,
+    parse_mount,
+    parse_port,
+    port_bindings,
+    secret_values,
+)
+
+try:
+    import docker
+    from docker.errors import DockerException, ImageNotFound, NotFound
+
+    HAS_DOCKER = True
+    DOCKER_IMPORT_ERROR = None
+except ImportError:
+    HAS_DOCKER = False
+    DOCKER_IMPORT_ERROR = traceback.format_exc()
+
+LOG_TAIL = 40
+INTERNAL_LABELS = (CONFIG_HASH_LABEL, ENV_KEYS_LABEL, LABEL_KEYS_LABEL, MANAGED_LABEL)
+
+
+def _norm_port(spec):
+    ip, host, cport = parse_port(spec)
+    port, proto = cport.split("/")
+    suffix = "" if proto == "tcp" else "/" + proto
+    return "%s%d:%s%s" % (ip + ":" if ip else "", host, port, suffix)
+
+
+def _norm_mount(spec):
+    return "%s:%s:%s" % parse_mount(spec)
+
+
+class WandbContainer(object):
+    def __init__(self, module):
+        self.module = module
+        self.p = module.params
+        self.secret_keys = tuple(self.p["secret_env_keys"])
+        self.result = {"changed": False, "recreated": False, "ready": None, "container": {}}
+        self.secrets = []
+        try:
+            self.client = docker.DockerClient(
+                base_url=self.p["docker_host"], version="auto", timeout=self.p["api_timeout"]
+            )
+            self.client.ping()
+        except DockerException as e:
+            self.fail(
+                "cannot reach the Docker engine at %s: %s. Is the engine installed and running "
+                "(role onprem.wandb.docker)?" % (self.p["docker_host"], to_native(e))
+            )
+
+    def fail(self, msg, **kwargs):
+        result = dict(self.result)
+        result.update(kwargs)
+        result["msg"] = mask_text(msg, self.secrets)
+        self.module.fail_json(**result)
+
+    def protect(self, env):
+        """Register secret values so Ansible itself masks them in any output."""
+        for value in secret_values(env, self.secret_keys):
+            self.module.no_log_values.add(value)
+        self.secrets = sorted(
+            set(self.secrets) | set(secret_values(env, self.secret_keys)), key=len, reverse=True
+        )
+
+    # --- reading the current state -------------------------------------------------
+    def get_container(self):
+        try:
+            return self.client.containers.get(self.p["name"])
+        except NotFound:
+            return None
+
+    def read_env_file(self):
+        path = self.p["env_file"]
+        try:
+            with open(path, "rb") as f:
+                text = to_text(f.read(), errors="surrogate_or_strict")
+            mode = os.stat(path).st_mode
+        except (IOError, OSError) as e:
+            self.fail(
+                "env_file %s cannot be read on the target: %s. Write it before this task "
+                "(the server role does, mode 0600)." % (path, e.strerror or to_native(e))
+            )
+        try:
+            pairs = parse_env_file(text, source="env_file %s" % path)
+        except ContainerSpecError as e:
+            self.fail(to_native(e))
+        env = dict(pairs)
+        self.protect(env)
+        if mode & 0o077:
+            self.module.warn(
+                "env_file %s has mode %04o but holds secrets: make it 0600 (owner only)"
+                % (path, mode & 0o7777)
+            )
+        return env
+
+    def describe(self, container):
+        """The managed settings of an existing container, as ``desired()`` renders them."""
+        attrs = container.attrs
+        cfg = attrs.get("Config") or {}
+        host = attrs.get("HostConfig") or {}
+        labels = dict(cfg.get("Labels") or {})
+        env_all = dict(e.split("=", 1) if "=" in e else (e, "") for e in cfg.get("Env") or [])
+        if ENV_KEYS_LABEL in labels:
+            keys = [k for k in labels[ENV_KEYS_LABEL].split(",") if k]
+            env = {k: env_all[k] for k in keys if k in env_all}
+        else:
+            env = env_all
+        self.protect(env)
+        if LABEL_KEYS_LABEL in labels:
+            keys = [k for k in labels[LABEL_KEYS_LABEL].split(",") if k]
+            user_labels = {k: labels[k] for k in keys if k in labels}
+        else:
+            # Not created by this module: labels the image set are not the container's own.
+            image_labels = {}
+            with contextlib.suppress(DockerException):
+                image_labels = self.client.images.get(attrs.get("Image")).labels or {}
+            user_labels = {
+                k: v
+                for k, v in labels.items()
+                if k not in INTERNAL_LABELS and image_labels.get(k) != v
+            }
+        ports = []
+        for cport, bindings in sorted((host.get("PortBindings") or {}).items()):
+            port, proto = cport.split("/")
+            for b in bindings or []:
+                ip = b.get("HostIp") or ""
+                spec = "%s%s:%s%s" % (
+                    ip + ":" if ip else "",
+                    b.get("HostPort"),
+                    port,
+                    "" if proto == "tcp" else "/" + proto,
+                )
+                ports.append(spec)
+        mounts = []
+        for bind in host.get("Binds") or []:
+            parts = bind.split(":")
+            mode = "ro" if len(parts) > 2 and "ro" in parts[2].split(",") else "rw"
+            mounts.append("%s:%s:%s" % (parts[0], parts[1], mode))
+        network = host.get("NetworkMode")
+        log_cfg = (host.get("LogConfig") or {}).get("Config") or {}
+        return {
+            "state": "running" if container.status in ("running", "restarting") else "stopped",
+            "image": cfg.get("Image"),
+            "image_id": attrs.get("Image"),
+            "env": env,
+            "mounts": sorted(mounts),
+            "published_ports": sorted(ports),
+            "network": None if network in ("default", "bridge", None) else network,
+            "extra_hosts": dict(h.split(":", 1) for h in host.get("ExtraHosts") or [] if ":" in h),
+            "user": cfg.get("User") or None,
+            "restart_policy": (host.get("RestartPolicy") or {}).get("Name") or "no",
+            "log_options": {
+                "max-size": log_cfg.get("max-size"),
+                "max-file": log_cfg.get("max-file"),
+            },
+            "labels": user_labels,
+            "config_hash": labels.get(CONFIG_HASH_LABEL),
+        }
+
+    def desired(self, env, image_id, image_user=None):
+        try:
+            mounts = sorted(_norm_mount(m) for m in self.p["mounts"])
+            ports = sorted(_norm_port(p) for p in self.p["published_ports"])
+        except ContainerSpecError as e:
+            self.fail(to_native(e))
+        labels = {str(k): str(v) for k, v in self.p["labels"].items()}
+        bad = sorted(k for k in labels if k in INTERNAL_LABELS)
+        if bad:
+            self.fail("labels %s are reserved for the module: remove them" % ", ".join(bad))
+        want = {
+            "state": "running",
+            "image": self.p["image"],
+            "image_id": image_id,
+            "env": env,
+            "mounts": mounts,
+            "published_ports": ports,
+            "network": self.p["network"] or None,
+            "extra_hosts": {str(k): str(v) for k, v in self.p["extra_hosts"].items()},
+            "user": self.p["user"] or None,
+            "restart_policy": self.p["restart_policy"],
+            "log_options": {
+                "max-size": self.p["log_max_size"],
+                "max-file": str(self.p["log_max_file"]),
+            },
+            "labels": labels,
+        }
+        hashed = dict(want)
+        for key in ("state", "image"):
+            hashed.pop(key)
+        # Shown as Docker will run it; hashed as asked, so the image's USER changing
+        # (a new release) is covered by the image ID instead.
+        want["user"] = want["user"] or image_user
+        # Without the image ID (check mode, image not loaded yet) there is no hash to match.
+        want["config_hash"] = config_hash(hashed) if image_id else None
+        return want
+
+    def masked(self, desc, changed=()):
+        if not desc:
+            return {"state": "absent"}
+        out = dict(desc)
+        out["env"] = mask_env(desc["env"], self.secret_keys, changed)
+        return out
+
+    # --- acting ----------------------------------------------------------------------
+    def create(self, want, env_pairs):
+        labels = dict(want["labels"])
+        labels[CONFIG_HASH_LABEL] = want["config_hash"]
+        labels[ENV_KEYS_LABEL] = ",".join(pair[0] for pair in env_pairs)
+        labels[LABEL_KEYS_LABEL] = ",".join(sorted(want["labels"]))
+        labels[MANAGED_LABEL] = "true"
+        kwargs = {
+            "image": want["image"],
+            "name": self.p["name"],
+            "detach": True,
+            "environment": ["%s=%s" % kv for kv in env_pairs],
+            "volumes": want["mounts"],
+            "ports": port_bindings(want["published_ports"]),
+            "extra_hosts": want["extra_hosts"] or None,
+            "user": want["user"],
+            "restart_policy": {"Name": want["restart_policy"]},
+            "log_config": {"type": "json-file", "config": want["log_options"]},
+            "labels": labels,
+        }
+        if want["network"]:
+            kwargs["network"] = want["network"]
+        return self.client.containers.create(**kwargs)
+
+    def stop_remove(self, container):
+        container.stop(timeout=self.p["stop_timeout"])
+        container.remove(v=False)
+
+    def probe(self, timeout):
+        """One GET of ready_url: ``(ok, status, body)``."""
+        try:
+            resp = open_url(self.p["ready_url"], timeout=timeout, follow_redirects="none")
+            return resp.getcode() == 200, resp.getcode(), to_text(resp.read(512))
+        except HTTPError as e:
+            body = ""
+            with contextlib.suppress(Exception):
+                # The body is only a hint for the failure message.
+                body = to_text(e.read(512))
+            return False, e.code, body
+        except (URLError, OSError, ValueError) as e:
+            return False, None, to_native(getattr(e, "reason", e))
+
+    def wait_ready(self, container):
+        timeout = self.p["ready_timeout"]
+        deadline = time.time() + timeout
+        last = (False, None, "no attempt")
+        while True:
+            remaining = deadline - time.time()
+            last = self.probe(max(1, min(10, remaining)))
+            if last[0]:
+                return True
+            container.reload()
+            # A container that stopped for good will not become ready: say so now.
+            if container.status in ("exited", "dead") and self.p["restart_policy"] == "no":
+                break
+            if time.time() + self.p["ready_interval"] > deadline:
+                break
+            time.sleep(self.p["ready_interval"])
+        container.reload()
+        try:
+            raw = to_text(container.logs(tail=LOG_TAIL), errors="surrogate_or_replace")
+        except DockerException as e:
+            raw = "(logs unavailable: %s)" % to_native(e)
+        lines = mask_text(raw, self.secrets).splitlines()[-LOG_TAIL:]
+        status = "HTTP %s" % last[1] if last[1] is not None else "no HTTP answer"
+        self.result.update(self.info(container))
+        self.fail(
+            "container %s (%s) was not ready at %s within %ds: last answer %s: %s; container "
+            "status %s. It is left in place for inspection (docker logs %s). Last %d log "
+            "lines:\n%s"
+            % (
+                self.p["name"],
+                self.p["image"],
+                self.p["ready_url"],
+                timeout,
+                status,
+                mask_text(last[2].strip(), self.secrets) or "(empty body)",
+                container.status,
+                self.p["name"],
+                LOG_TAIL,
+                "\n".join(lines),
+            ),
+            ready=False,
+            logs=lines,
+            last_status=last[1],
+        )
+
+    def info(self, container):
+        cfg = container.attrs.get("Config") or {}
+        return {
+            "container": {
+                "id": container.id,
+                "name": container.name,
+                "image": cfg.get("Image"),
+                "image_id": container.attrs.get("Image"),
+                "status": container.status,
+            }
+        }
+
+    # --- states ----------------------------------------------------------------------
+    def started(self):
+        p = self.p
+        env = self.read_env_file()
+        env_pairs = sorted(env.items())
+        image_id = None
+        image_labels = {}
+        image_user = None
+        try:
+            image = self.client.images.get(p["image"])
+            image_id = image.id
+            image_labels = image.labels or {}
+            image_user = (image.attrs.get("Config") or {}).get("User") or None
+        except ImageNotFound:
+            if not self.module.check_mode:
+                self.fail(
+                    "image %s is not on this host. The module does not pull: load it first "
+                    "(community.docker.docker_image_load for an archive, or "
+                    "community.docker.docker_image)." % p["image"]
+                )
+            self.module.warn(
+                "image %s is not on this host yet; assuming an earlier task loads it" % p["image"]
+            )
+        if image_id and p["image_id"]:
+            try:
+                ok = image_id_matches(p["image_id"], image_id)
+            except ContainerSpecError as e:
+                self.fail(to_native(e))
+            if not ok:
+                self.fail(
+                    "image %s on this host has ID %s, but image_id expects %s: the image is "
+                    "not the one you checked. Load the right archive or correct image_id."
+                    % (p["image"], image_id, p["image_id"])
+                )
+        want = self.desired(env, image_id, image_user)
+        self.result.update(
+            image_id=image_id,
+            version=image_version(p["image"], image_labels),
+            config_hash=want["config_hash"],
+        )
+
+        container = self.get_container()
+        have = self.describe(container) if container else None
+        action = None
+        if container is None:
+            action = "create"
+        elif (
+            want["config_hash"] is None
+            or have["config_hash"] != want["config_hash"]
+            or container.status == "dead"
+        ):
+            action = "replace"
+        elif container.status == "paused":
+            action = "unpause"
+        elif container.status not in ("running", "restarting"):
+            action = "start"
+
+        env_changed = changed_keys(have["env"] if have else {}, env)
+        self.result["changed_env_keys"] = env_changed
+        if self.module._diff:
+            self.result["diff"] = {
+                "before": self.masked(have),
+                "after": self.masked(want, env_changed if have else ()),
+            }
+        if have and action == "replace":
+            self.result["previous_image_id"] = have["image_id"]
+        if action is None:
+            self.result.update(self.info(container))
+            if p["wait_ready"]:
+                self.result["ready"] = self.probe(5)[0]
+            return
+        self.result["changed"] = True
+        self.result["recreated"] = action in ("create", "replace")
+        if self.module.check_mode:
+            if container is not None and action not in ("create", "replace"):
+                self.result.update(self.info(container))
+            return
+
+        try:
+            if action == "replace":
+                self.replace(container, want, env_pairs)
+                container = self.get_container()
+            elif action == "create":
+                container = self.create(want, env_pairs)
+                container.start()
+            elif action == "unpause":
+                container.unpause()
+            else:
+                container.start()
+            container.reload()
+        except DockerException as e:
+            self.fail("Docker refused to %s container %s: %s" % (action, p["name"], to_native(e)))
+        self.result.update(self.info(container))
+        if p["wait_ready"]:
+            self.result["ready"] = self.wait_ready(container)
+
+    def replace(self, old, want, env_pairs):
+        """Stop the old container before the new one starts: they would share /vol."""
+        was_running = old.status in ("running", "restarting")
+        old.stop(timeout=self.p["stop_timeout"])
+        # Renamed, not removed, until its successor runs: a create or start error
+        # (bad network, port taken) rolls back instead of leaving the site down.
+        old.rename("%s-replaced-%s" % (self.p["name"], old.id[:12]))
+        new = None
+        try:
+            new = self.create(want, env_pairs)
+            new.start()
+        except DockerException as e:
+            if new is not None:
+                new.remove(force=True)
+            old.rename(self.p["name"])
+            if was_running:
+                old.start()
+            self.fail(
+                "could not start the new container; the previous one is back in place: %s"
+                % to_native(e)
+            )
+        old.remove(v=False)
+
+    def absent(self):
+        container = self.get_container()
+        if container is None:
+            if self.module._diff:
+                self.result["diff"] = {"before": {"state": "absent"}, "after": {"state": "absent"}}
+            return
+        have = self.describe(container)
+        self.result["changed"] = True
+        self.result["previous_image_id"] = have["image_id"]
+        if self.module._diff:
+            self.result["diff"] = {"before": self.masked(have), "after": {"state": "absent"}}
+        if self.module.check_mode:
+            return
+        try:
+            self.stop_remove(container)
+        except DockerException as e:
+            self.fail("Docker refused to remove container %s: %s" % (self.p["name"], to_native(e)))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", default="wandb"),
+            state=dict(type="str", default="started", choices=["started", "absent"]),
+            image=dict(type="str"),
+            image_id=dict(type="str"),
+            env_file=dict(type="path"),
+            secret_env_keys=dict(
+                type="list", elements="str", default=list(DEFAULT_SECRET_ENV_KEYS), no_log=False
+            ),
+            mounts=dict(type="list", elements="str", default=[]),
+            published_ports=dict(type="list", elements="str", default=[]),
+            network=dict(type="str"),
+            extra_hosts=dict(type="dict", default={}),
+            user=dict(type="str"),
+            restart_policy=dict(
+                type="str",
+                default="unless-stopped",
+                choices=["no", "always", "unless-stopped", "on-failure"],
+            ),
+            log_max_size=dict(type="str", default="50m"),
+            log_max_file=dict(type="int", default=5),
+            labels=dict(type="dict", default={}),
+            stop_timeout=dict(type="int", default=60),
+            wait_ready=dict(type="bool", default=True),
+            ready_url=dict(type="str", default="http://127.0.0.1:8080/ready"),
+            ready_timeout=dict(type="int", default=900),
+            ready_interval=dict(type="int", default=5),
+            docker_host=dict(type="str", default="unix:///var/run/docker.sock"),
+            api_timeout=dict(type="int", default=120),
+        ),
+        required_if=[("state", "started", ("image", "env_file"))],
+        supports_check_mode=True,
+    )
+    if not HAS_DOCKER:
+        module.fail_json(
+            msg=missing_required_lib("docker", reason="to talk to the Docker engine")
+            + " On Debian/Ubuntu install python3-docker (the onprem.wandb.docker role does).",
+            exception=DOCKER_IMPORT_ERROR,
+        )
+    for opt, low in (
+        ("ready_timeout", 1),
+        ("ready_interval", 1),
+        ("log_max_file", 1),
+        ("stop_timeout", 0),
+    ):
+        if module.params[opt] < low:
+            module.fail_json(msg="%s must be at least %d, got %d" % (opt, low, module.params[opt]))
+    wc = WandbContainer(module)
+    if module.params["state"] == "absent":
+        wc.absent()
+    else:
+        wc.started()
+    module.exit_json(**wc.result)
+
+
+if __name__ == "__main__":
+    main()
