@@ -144,7 +144,7 @@ def test_broken_release_migrates_but_never_becomes_ready(
         state = fx.wait_state(lambda s: s["phase"] == "broken", 60)
         assert state["db_schema_version"] == 85 and not state["ready"]
         assert schema_rows(mariadb, database) == [(85, 0)]
-        for _ in range(3):
+        for _attempt in range(3):
             assert fx.get("/ready") == (503, "not ready: broken release\n")
             assert fx.get("/healthz")[0] == 200
             time.sleep(1)
