@@ -7,8 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 # docker.io: the engine; debootstrap: the host images; openssl: test
-# certificates; git: ansible-test and the build read the file list from it.
-pkgs=(docker.io debootstrap make openssl python3-venv git curl)
+# certificates; git: ansible-test and the build read the file list from it;
+# rsync: molecule's docker driver copies build contexts with it.
+pkgs=(docker.io debootstrap make openssl python3-venv git curl rsync)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
