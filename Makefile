@@ -11,6 +11,11 @@ HARNESS := $(TOP)/tests/harness
 export ANSIBLE_COLLECTIONS_PATH := $(TOP)/collections
 export ANSIBLE_CONFIG := $(TOP)/ansible.cfg
 export PATH := $(BIN):$(PATH)
+# CI logs are read as plain text.
+export PY_COLORS := 0
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_FORCE_COLOR := 0
+export NO_COLOR := 1
 SCENARIO ?=
 
 .PHONY: test prepare deps dockerd venv images fixture lint sanity unit integration molecule clean-containers demo demo-destroy build docs

@@ -26,8 +26,8 @@ fi
 # Install into a scratch path with the bundled community collections beside it
 # and ask ansible-doc for every plugin, as a user would.
 inst="$out/installed"
-ansible-galaxy collection install --force --offline --no-deps -p "$inst" "$tarball" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$inst"
+ansible-galaxy collection install --force --offline --no-deps -p "$inst" "$tarball" >/dev/null
 for type in module filter; do
   mapfile -t names < <(ansible-doc -t "$type" -l onprem.wandb 2>/dev/null | awk '{print $1}')
   for name in "${names[@]}"; do
