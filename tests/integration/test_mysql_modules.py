@@ -6,8 +6,6 @@ the playbooks in targets/<module>/ do the four steps and the failure paths with 
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import socket
 import subprocess
@@ -23,38 +21,9 @@ TOP = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 import mysql_servers  # noqa: E402  (a sibling helper, not an installed package)
+from playbook import run_playbook  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs docker")
-
-
-def ansible_env() -> dict:
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(TOP / "collections"),
-        ANSIBLE_CONFIG=str(TOP / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        PY_COLORS="0",
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-    )
-    return env
-
-
-def run_playbook(playbook: Path, extra: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            str(playbook),
-            "-e",
-            json.dumps(extra),
-        ],
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def free_port() -> int:
@@ -134,7 +103,7 @@ def test_wandb_mysql_settings(server, bare_python, silent_port, other_ca):
     started = time.monotonic()
     proc = run_playbook(
         HERE / "targets" / "wandb_mysql_settings" / "main.yml",
-        dict(
+        extra_vars=dict(
             owt_login=server.login(),
             owt_flavor=server.flavor,
             owt_bare_python=bare_python,
@@ -158,7 +127,7 @@ def test_settings_survive_a_restart(server, bare_python):
     login = server.login()
     proc = run_playbook(
         HERE / "targets" / "wandb_mysql_settings" / "persist.yml",
-        dict(owt_login=login, owt_flavor=server.flavor),
+        extra_vars=dict(owt_login=login, owt_flavor=server.flavor),
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     mysql_servers.restart(server)

@@ -5,36 +5,18 @@ The playbook runs in check mode against this machine: nothing can be installed e
 preflight check wrongly passed, and the playbook then fails on its own assert.
 """
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOP = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+from playbook import run_playbook  # noqa: E402  (a sibling helper, not an installed package)
 
 
 def test_role_input_failures():
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(TOP / "collections"),
-        ANSIBLE_CONFIG=str(TOP / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-    )
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "--check",
-            "-i",
-            "localhost,",
-            str(HERE / "targets" / "wandb_mysql_role_input" / "main.yml"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    proc = run_playbook(
+        HERE / "targets" / "wandb_mysql_role_input" / "main.yml", "--check", timeout=300
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
     assert "TASK [All cases ran]" in proc.stdout

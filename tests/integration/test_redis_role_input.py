@@ -4,15 +4,14 @@ Runs the role against localhost with only its preflight tags, so nothing on
 the machine is installed or changed even if a check wrongly passed.
 """
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-TOP = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from playbook import run_playbook
+
 PLAYBOOK = """
 - hosts: localhost
   connection: local
@@ -35,33 +34,13 @@ def run_preflight(tmp_path, **overrides):
     # pick a pyenv shim that is not installed.
     variables["ansible_python_interpreter"] = sys.executable
     (tmp_path / "play.yml").write_text(PLAYBOOK)
-    (tmp_path / "vars.json").write_text(json.dumps(variables))
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(TOP / "collections"),
-        ANSIBLE_CONFIG=str(TOP / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
-    ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
-    proc = subprocess.run(
-        [
-            str(ansible_playbook),
-            "-i",
-            "localhost,",
-            "--tags",
-            "wandb_redis_preflight",
-            "-e",
-            "@" + str(tmp_path / "vars.json"),
-            str(tmp_path / "play.yml"),
-        ],
+    proc = run_playbook(
+        tmp_path / "play.yml",
+        "--tags",
+        "wandb_redis_preflight",
+        extra_vars=variables,
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=180,
-        check=False,
     )
     return proc.returncode, " ".join((proc.stdout + proc.stderr).split())
 

@@ -10,7 +10,6 @@ label and is removed at the end.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mysql_servers
+from playbook import ansible_env, run_playbook
 
 TOP = Path(__file__).resolve().parents[2]
 PLAYBOOK = TOP / "tests/integration/targets/wandb_container/main.yml"
@@ -181,28 +181,11 @@ def test_wandb_container(images, backends, tmp_path):
         "wc_broken_status": "HTTP 503: not ready: broken release",
         "wc_broken_log_line": "this release is broken: it will never become ready",
     }
-    varfile = tmp_path / "vars.json"
-    varfile.write_text(json.dumps(extra))
-    env = dict(
-        os.environ, ANSIBLE_NOCOLOR="1", PY_COLORS="0", ANSIBLE_CONFIG=str(TOP / "ansible.cfg")
-    )
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(TOP / "collections")
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "--diff",
-            "-e",
-            f"@{varfile}",
-            str(PLAYBOOK),
-        ],
-        capture_output=True,
-        check=False,
-        text=True,
-        env=env,
-        timeout=900,
-    )
+    # The module must work with the target's own docker SDK, not ours: the
+    # interpreter is chosen per test (wc_python), not by the harness.
+    env = ansible_env()
+    env.pop("ANSIBLE_PYTHON_INTERPRETER")
+    proc = run_playbook(PLAYBOOK, "--diff", extra_vars=extra, env=env, timeout=900)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]
     assert "failed=0" in out and "ok=" in out
