@@ -1,0 +1,208 @@
+"""Bad input to site.yml fails in the server role's preflight, before any host changes.
+
+Runs the real site.yml against a throwaway Debian 12 container (no systemd
+needed: preflight only reads) and checks, for each bad input, the message that
+names the variable or the fix, that the run stopped in the preflight play, and
+that the host is untouched (no /etc/wandb, no Docker, no nginx).
+"""
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from playbook import TOP, ansible_env, run_playbook
+
+IMAGE = "onprem-wandb-test/debian:12"
+LABEL = "onprem.wandb.test=true"
+
+GOOD = {
+    "wandb_host_url": "https://wandb.example.test",
+    "wandb_server_version": "0.83.0",
+    "wandb_server_license": "test-license",
+    "wandb_mysql_password": "test-mysql-pw",
+    "wandb_mysql_connect_host": "172.30.99.1",
+    "wandb_redis_password": "test-redis-pw",
+    "wandb_redis_connect_host": "172.30.99.1",
+    "wandb_server_min_vcpus": 1,
+    "wandb_server_min_memory_mb": 256,
+    "wandb_server_min_disk_gb": 1,
+}
+
+
+def _docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="module")
+def host():
+    if _docker("image", "inspect", IMAGE, check=False).returncode != 0:
+        pytest.fail(f"host image {IMAGE} is missing: run `make images`")
+    name = "owt-preflight-" + uuid.uuid4().hex[:8]
+    _docker("run", "-d", "--name", name, "--label", LABEL, IMAGE, "sleep", "infinity")
+    try:
+        yield name
+    finally:
+        _docker("rm", "-f", "-v", name, check=False)
+
+
+def _run(host, tmp_path, variables, playbook="site.yml"):
+    inventory = {
+        "all": {
+            "children": {
+                group: {"hosts": {host: None}}
+                for group in ("wandb_server", "wandb_mysql", "wandb_redis")
+            },
+            "vars": {
+                "ansible_connection": "community.docker.docker",
+                "ansible_python_interpreter": "/usr/bin/python3",
+                **variables,
+            },
+        }
+    }
+    inv = tmp_path / "inventory.json"
+    inv.write_text(json.dumps(inventory))
+    env = ansible_env()
+    # The target's own Python, set in the inventory above.
+    env.pop("ANSIBLE_PYTHON_INTERPRETER")
+    proc = run_playbook(playbook, inventory=str(inv), cwd=TOP, env=env)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _untouched(host):
+    for path in ("/etc/wandb", "/usr/bin/dockerd", "/usr/sbin/nginx", "/var/lib/wandb"):
+        assert _docker("exec", host, "test", "-e", path, check=False).returncode == 1, path
+
+
+def _assert_fails_in_preflight(host, tmp_path, variables, *expected):
+    rc, out = _run(host, tmp_path, variables)
+    assert rc != 0, out
+    flat = " ".join(out.split())
+    for text in expected:
+        assert " ".join(text.split()) in flat, f"{text!r} not in output:\n{out}"
+    assert "PLAY [Docker engine" not in out, out
+    assert "changed=0" in out and "changed: [" not in out, out
+    _untouched(host)
+
+
+def test_good_input_passes_preflight(host, tmp_path):
+    """The control: the same inputs minus the defect pass, so each failure below is the defect."""
+    playbook = tmp_path / "preflight.yml"
+    playbook.write_text(
+        "- hosts: wandb_server\n"
+        "  tasks:\n"
+        "    - ansible.builtin.include_role:\n"
+        "        name: onprem.wandb.server\n"
+        "        tasks_from: preflight\n"
+    )
+    rc, out = _run(host, tmp_path, GOOD, playbook)
+    assert rc == 0, out
+    _untouched(host)
+
+
+def test_missing_license(host, tmp_path):
+    variables = {k: v for k, v in GOOD.items() if k != "wandb_server_license"}
+    _assert_fails_in_preflight(
+        host, tmp_path, variables, "Missing required variables: wandb_server_license"
+    )
+
+
+def test_missing_host(host, tmp_path):
+    variables = {k: v for k, v in GOOD.items() if k != "wandb_host_url"}
+    _assert_fails_in_preflight(
+        host, tmp_path, variables, "Missing required variables: wandb_server_host or wandb_host_url"
+    )
+
+
+def test_host_without_scheme(host, tmp_path):
+    _assert_fails_in_preflight(
+        host,
+        tmp_path,
+        {**GOOD, "wandb_host_url": "wandb.example.test"},
+        "the scheme is missing: write https://wandb.example.test",
+    )
+
+
+def test_host_not_matching_proxy_name(host, tmp_path):
+    _assert_fails_in_preflight(
+        host,
+        tmp_path,
+        {**GOOD, "wandb_server_proxy_server_name": "other.example.test"},
+        'wandb_server_proxy_server_name is "other.example.test" but HOST\'s host name is '
+        '"wandb.example.test"',
+    )
+
+
+def test_unknown_oidc_auth_method(host, tmp_path):
+    _assert_fails_in_preflight(
+        host,
+        tmp_path,
+        {
+            **GOOD,
+            "wandb_server_oidc_issuer": "https://idp.example.test",
+            "wandb_server_oidc_client_id": "wandb",
+            "wandb_server_oidc_auth_method": "password",
+        },
+        "wandb_server_oidc_auth_method must be one of: implicit, pkce",
+    )
+
+
+def test_port_clash(host, tmp_path):
+    _docker("exec", "-d", host, "python3", "-m", "http.server", "443")
+    try:
+        # Give the listener a moment to bind before preflight looks.
+        for _ in range(50):
+            if "443" in _docker("exec", host, "ss", "-Hltn").stdout:
+                break
+        _assert_fails_in_preflight(
+            host,
+            tmp_path,
+            GOOD,
+            "Port(s) W&B needs are taken: 0.0.0.0:443 used by python3",
+            "wandb_server_proxy_https_port",
+        )
+    finally:
+        _docker("exec", host, "pkill", "-f", "http.server 443", check=False)
+
+
+def test_image_archive_missing(host, tmp_path):
+    missing = str(tmp_path / "wandb-local-0.83.0.tar")
+    _assert_fails_in_preflight(
+        host,
+        tmp_path,
+        {**GOOD, "wandb_server_image_archive": missing},
+        f"Not found on the controller: wandb_server_image_archive = {missing}",
+        "docker save wandb/local:0.83.0",
+    )
+
+
+def test_blocked_version(host, tmp_path):
+    _assert_fails_in_preflight(
+        host,
+        tmp_path,
+        {**GOOD, "wandb_server_version": "0.78.1"},
+        "wandb_server_version 0.78.1 is blocked (wandb_server_blocked_versions)",
+    )
+
+
+def test_below_minimum_resources(host, tmp_path):
+    variables = {k: v for k, v in GOOD.items() if not k.startswith("wandb_server_min_")}
+    _assert_fails_in_preflight(
+        host,
+        tmp_path,
+        {**variables, "wandb_server_min_vcpus": 4096},
+        "(wandb_server_min_vcpus 4096)",
+    )
+
+
+def test_unsupported_os(host, tmp_path):
+    _assert_fails_in_preflight(
+        host,
+        tmp_path,
+        {**GOOD, "wandb_server_supported_distributions": {"Ubuntu": ["24"]}},
+        "Debian 12 is not supported (wandb_server_supported_distributions:",
+    )
