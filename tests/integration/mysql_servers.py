@@ -86,7 +86,8 @@ def docker(*args: str, check: bool = True, capture: bool = True) -> str:
 def ensure_image(flavor: str) -> str:
     """Build the server image for flavor unless it is cached; returns its tag."""
     tag, dockerfile = IMAGES[flavor]
-    if subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode == 0:
+    inspect = ["docker", "image", "inspect", tag]
+    if subprocess.run(inspect, capture_output=True, check=False).returncode == 0:
         return tag
     with tempfile.TemporaryDirectory() as ctx:
         Path(ctx, "Dockerfile").write_text(dockerfile)

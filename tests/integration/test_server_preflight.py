@@ -155,7 +155,7 @@ def test_port_clash(host, tmp_path):
     _docker("exec", "-d", host, "python3", "-m", "http.server", "443")
     try:
         # Give the listener a moment to bind before preflight looks.
-        for _ in range(50):
+        for _attempt in range(50):
             if "443" in _docker("exec", host, "ss", "-Hltn").stdout:
                 break
         _assert_fails_in_preflight(
