@@ -21,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mysql_servers
+from mysql_servers import docker
 from playbook import ansible_env, run_playbook
 
 TOP = Path(__file__).resolve().parents[2]
@@ -48,15 +49,6 @@ RUN apt-get update -qq \\
 USER redis
 ENTRYPOINT ["redis-server", "--bind", "0.0.0.0", "--save", "", "--appendonly", "no"]
 """
-
-
-def docker(*args: str, check: bool = True) -> str:
-    proc = subprocess.run(
-        ["docker", *args], capture_output=True, text=True, timeout=900, check=False
-    )
-    if check and proc.returncode != 0:
-        raise RuntimeError("docker %s failed: %s" % (" ".join(args), proc.stderr))
-    return proc.stdout.strip()
 
 
 def ensure_redis_image() -> str:
