@@ -15,26 +15,16 @@ import hashlib
 import json
 import re
 
-MASK = "********"
-
-# The W&B variables that carry credentials (see the product contract): the
-# license, and every URL that may embed a password.
-DEFAULT_SECRET_ENV_KEYS = (
-    "LICENSE",
-    "MYSQL",
-    "REDIS",
-    "BUCKET",
-    "GORILLA_LIMITER",
-    "OIDC_SECRET",
-    "GORILLA_OIDC_SECRET",
-    "AZURE_STORAGE_KEY",
-    "GORILLA_EMAIL_SINK",
-    "LOCAL_LDAP_BIND_PW",
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_config import (
+    SECRET_ENV_KEYS,
+    SECRET_KEY_PATTERN,
 )
 
-# Anything named like a credential is masked even when nobody listed it:
-# pass-through env (arbitrary GORILLA_* settings) must not leak by omission.
-SECRET_KEY_PATTERN = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY$", re.IGNORECASE)
+MASK = "********"
+
+# Which W&B variables carry credentials is W&B knowledge: it lives in
+# wandb_config, with the rest of W&B's names.
+DEFAULT_SECRET_ENV_KEYS = SECRET_ENV_KEYS
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _PORT_SPEC = re.compile(

@@ -17,15 +17,19 @@ description:
     log options and labels. Same hash and running means nothing to do. A different hash means the
     old container is stopped and removed before the new one starts (stop-then-start), then the
     module waits until C(ready_url) answers HTTP 200.
-  - Why a custom module and not M(community.docker.docker_container), which the collection uses
-    everywhere else. C(docker_container) takes the environment as module arguments, so every
-    secret (C(MYSQL), C(REDIS), C(BUCKET), C(LICENSE) URLs with passwords) would travel through
-    task arguments, C(--diff) output and callback plugins; its C(env_file) option is read on the
-    controller, not on the target where the server role writes the 0600 file. It does not mask
-    secrets in its diff. It has no readiness gate tied to replacement, while W&B needs the two
-    together; the first start after an upgrade runs database migrations for up to ten minutes,
-    and two W&B containers must never share C(/vol), so replacing means stop, then start, then
-    wait on C(/ready), and a failure must leave the new container and its logs for inspection.
+  - Why a custom module and not M(community.docker.docker_container), which does most of this
+    (it also reads an C(env_file) on the target and can recreate a container on change). What it
+    does not do, and W&B needs, is this module's own part. Its diff and results show the
+    environment, so every secret (the C(LICENSE), and the C(MYSQL), C(REDIS) and C(BUCKET) URLs
+    with passwords) would reach C(--diff) output and callbacks unless the whole task is
+    C(no_log), which hides the diff too; this module masks secret values and still names the
+    keys that changed. It has no readiness gate tied to replacement; the first start after an
+    upgrade runs database migrations for up to ten minutes, so a replacement is only done when the
+    new container answers C(/ready). And it does not roll back; when Docker refuses to create or
+    start the replacement (a bad network, a port taken), this module puts the previous container
+    back; when the replacement starts but never gets ready, it fails with the container's status
+    and masked logs and leaves it for inspection, because its migrations may already have moved
+    the schema and only a database restore can undo that.
   - The module does not pull or load images. Get the image onto the host first
     (M(community.docker.docker_image_load) for air-gapped archives, or
     M(community.docker.docker_image)).

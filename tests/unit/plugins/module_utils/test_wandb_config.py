@@ -1,0 +1,238 @@
+"""The W&B configuration model: the environment, secret keys, mounts and errors it returns."""
+
+import pytest
+from ansible_collections.onprem.wandb.plugins.module_utils import wandb_config
+from ansible_collections.onprem.wandb.plugins.module_utils.wandb_config import settings
+
+MYSQL_PW = "my p@ss:w/rd?#%1"
+REDIS_PW = "re p@ss:w/rd?#%2"
+
+
+def base(**overrides):
+    config = {
+        "host": "https://wandb.example.test/",
+        "license": "lic-123",
+        "mysql": {
+            "user": "wandb",
+            "password": MYSQL_PW,
+            "host": "172.30.99.1",
+            "port": "3306",
+            "database": "wandb_local",
+            "tls": "",
+        },
+        "redis": {
+            "username": "wandb",
+            "password": REDIS_PW,
+            "host": "172.30.99.1",
+            "port": "6380",
+            "tls": True,
+            "ttl_in_seconds": 604800,
+            "ca_cert_path": "/etc/wandb/redis-ca.pem",
+        },
+        "bucket_queue": "internal://",
+        "oidc_auth_method": "implicit",
+        "ca_dir": "/etc/wandb/ca",
+        "data_dir": "/var/lib/wandb/vol",
+    }
+    config.update(overrides)
+    return config
+
+
+def test_minimal_env_in_file_order():
+    out = settings(base())
+    assert out["errors"] == []
+    assert out["env_keys"] == ["HOST", "LICENSE", "MYSQL", "REDIS"]
+    assert out["env"]["HOST"] == "https://wandb.example.test"
+    assert out["env"]["MYSQL"] == (
+        "mysql://wandb:my%20p%40ss%3Aw%2Frd%3F%23%251@172.30.99.1:3306/wandb_local"
+    )
+    assert out["env"]["REDIS"].startswith(
+        "redis://wandb:re%20p%40ss%3Aw%2Frd%3F%23%252@172.30.99.1:6380?"
+    )
+    assert "caCertPath=/etc/wandb/redis-ca.pem" in out["env"]["REDIS"]
+    # No bucket: no queue either, W&B keeps files in /vol.
+    assert "BUCKET_QUEUE" not in out["env"]
+
+
+def test_explicit_urls_win():
+    out = settings(
+        base(mysql_url="mysql://a:b@db/x", redis_url="redis://:p@r:6379", mysql={}, redis={})
+    )
+    assert out["env"]["MYSQL"] == "mysql://a:b@db/x"
+    assert out["env"]["REDIS"] == "redis://:p@r:6379"
+    assert out["errors"] == []
+
+
+def test_missing_mysql_and_redis_name_the_variables():
+    cfg = base()
+    cfg["mysql"]["password"] = ""
+    cfg["redis"]["host"] = ""
+    msgs = " ".join(e["msg"] for e in settings(cfg)["errors"])
+    assert "Missing: wandb_mysql_password" in msgs
+    assert "Missing: wandb_redis_connect_host" in msgs
+    assert "wandb_server_mysql_url" in msgs and "wandb_server_redis_url" in msgs
+
+
+def test_bucket_queue_region_kms():
+    out = settings(
+        base(
+            bucket={
+                "bucket": "files",
+                "host": "s3.test:9000",
+                "access_key": "AK",
+                "secret_key": "s/k",
+            },
+            aws_region="eu-west-1",
+            aws_s3_kms_id="arn:kms",
+        )
+    )
+    env = out["env"]
+    assert env["BUCKET"] == "s3://AK:s%2Fk@s3.test:9000/files?tls=true"
+    assert env["BUCKET_QUEUE"] == "internal://"
+    assert env["AWS_REGION"] == "eu-west-1" and env["AWS_S3_KMS_ID"] == "arn:kms"
+
+
+def test_bad_bucket_is_an_error_without_the_secret():
+    out = settings(base(bucket={"bucket": "files", "host": "s3.test", "access_key": "AK"}))
+    assert out["errors"][0]["var"] == "wandb_server_bucket"
+    assert "secret" not in out["errors"][0]["msg"].lower().replace("secret_key", "")
+
+
+def test_oidc_sets_both_secret_names():
+    out = settings(
+        base(
+            oidc_issuer="https://idp.test/realms/w",
+            oidc_client_id="cid",
+            oidc_auth_method="pkce",
+            oidc_secret="s3cr3t",
+            oidc_custom_scopes=["openid", "email"],
+            oidc_group_claims=True,
+        )
+    )
+    env = out["env"]
+    assert env["OIDC_SECRET"] == env["GORILLA_OIDC_SECRET"] == "s3cr3t"
+    assert env["OIDC_AUTH_METHOD"] == "pkce"
+    assert env["GORILLA_OIDC_CUSTOM_SCOPES"] == "openid,email"
+    assert env["GORILLA_ENABLE_SSO_GROUP_CLAIMS"] == "true"
+    assert "GORILLA_USE_IDENTIFIER_CLAIMS" not in env
+
+
+@pytest.mark.parametrize(
+    ("overrides", "var", "text"),
+    [
+        (
+            {"oidc_auth_method": "password"},
+            "wandb_server_oidc_auth_method",
+            "must be one of: implicit, pkce",
+        ),
+        (
+            {"oidc_issuer": "idp.test", "oidc_client_id": "c"},
+            "wandb_server_oidc_issuer",
+            "issuer URL with scheme",
+        ),
+        ({"oidc_issuer": "https://idp.test"}, "wandb_server_oidc_client_id", "client id"),
+        ({"rate_limits": {"nope": 1}}, "wandb_server_rate_limits", "unknown key(s) nope"),
+        ({"ldap": {"nope": 1}}, "wandb_server_ldap", "unknown key(s) nope"),
+        (
+            {"extra_env": {"bad-name": "x"}},
+            "wandb_server_extra_env",
+            "not environment variable names",
+        ),
+        ({"extra_env": {"MYSQL": "x"}}, "wandb_server_extra_env", "which the role writes itself"),
+        (
+            {"extra_env": {"LOCAL_LDAP_LOGIN": "x"}},
+            "wandb_server_extra_env",
+            "which the role writes itself",
+        ),
+        ({"smtp_url": "mail.test:25"}, "wandb_server_smtp_url", "must start with smtp://"),
+        ({"license": "a\nb"}, "env", "LICENSE"),
+        ({"license": ""}, "wandb_server_license", "LICENSE is empty"),
+    ],
+)
+def test_errors_name_the_variable(overrides, var, text):
+    errors = settings(base(**overrides))["errors"]
+    assert [e["var"] for e in errors] == [var]
+    assert text in errors[0]["msg"]
+
+
+def test_errors_never_quote_secret_values():
+    cfg = base(license="lic\nsecret-part", smtp_url="mail://user:pw-secret@x")
+    cfg["mysql"]["port"] = "not-a-port"
+    for error in settings(cfg)["errors"]:
+        assert "secret-part" not in error["msg"] and "pw-secret" not in error["msg"]
+        assert MYSQL_PW not in error["msg"]
+
+
+def test_rate_limits_ldap_extra_values():
+    out = settings(
+        base(
+            rate_limits={
+                "filestream_count": 500,
+                "GORILLA_DEFAULT_RATE_LIMITS_FILESTREAM_SIZE": 120,
+            },
+            ldap={"address": "ldaps://ldap.test", "tls_enable": True, "bind_pw": "pw"},
+            extra_env={"GORILLA_CORS_ORIGINS": "https://x", "LOGGING_ENABLED": False},
+            rate_limiter="redis",
+        )
+    )
+    env = out["env"]
+    assert env["GORILLA_DEFAULT_RATE_LIMITS_FILESTREAM_COUNT"] == "500"
+    assert env["GORILLA_DEFAULT_RATE_LIMITS_FILESTREAM_SIZE"] == "120"
+    assert env["LOCAL_LDAP_TLS_ENABLE"] == "true"
+    assert env["LOGGING_ENABLED"] == "false"
+    assert env["GORILLA_LIMITER"] == env["REDIS"]
+    assert "LOCAL_LDAP_BIND_PW" in out["secret_env_keys_set"]
+    assert "GORILLA_LIMITER" in out["secret_env_keys_set"]
+    # Managed keys first in the model's order, the rest sorted after them.
+    assert out["env_keys"].index("GORILLA_LIMITER") < out["env_keys"].index("GORILLA_CORS_ORIGINS")
+
+
+def test_secret_keys_cover_every_managed_secret_and_extras():
+    out = settings(base(extra_secret_env_keys=["MY_API_THING"]))
+    managed_secrets = {k for k, secret in wandb_config.MANAGED_ENV if secret}
+    assert managed_secrets <= set(out["secret_keys"])
+    assert "MY_API_THING" in out["secret_keys"]
+    assert wandb_config.is_secret_key("MY_API_THING", ("MY_API_THING",))
+    assert not wandb_config.is_secret_key("HOST")
+
+
+def test_mounts_and_ca_files():
+    out = settings(
+        base(
+            ca_certs=["/ctl/idp-ca.crt", "/ctl/s3-ca.crt"],
+            redis_ca="/ctl/pki/ca.crt",
+            redis_ca_container_path="/etc/wandb/redis-ca.pem",
+        )
+    )
+    assert out["ca_files"] == [
+        {
+            "src": "/ctl/idp-ca.crt",
+            "host": "/etc/wandb/ca/customCA0.crt",
+            "container": "/usr/local/share/ca-certificates/customCA0.crt",
+            "redis": False,
+        },
+        {
+            "src": "/ctl/s3-ca.crt",
+            "host": "/etc/wandb/ca/customCA1.crt",
+            "container": "/usr/local/share/ca-certificates/customCA1.crt",
+            "redis": False,
+        },
+        {
+            "src": "/ctl/pki/ca.crt",
+            "host": "/etc/wandb/ca/redis-ca.pem",
+            "container": "/etc/wandb/redis-ca.pem",
+            "redis": True,
+        },
+    ]
+    assert out["mounts"] == [
+        "/var/lib/wandb/vol:/vol:rw",
+        "/etc/wandb/ca/customCA0.crt:/usr/local/share/ca-certificates/customCA0.crt:ro",
+        "/etc/wandb/ca/customCA1.crt:/usr/local/share/ca-certificates/customCA1.crt:ro",
+        "/etc/wandb/ca/redis-ca.pem:/etc/wandb/redis-ca.pem:ro",
+    ]
+    assert out["ports"] == {"app": 8080, "metrics": 8181}
+
+
+def test_prefix_names_other_variables():
+    errors = settings(base(rate_limits={"x": 1}), prefix="wandb_operator_")["errors"]
+    assert errors[0]["var"] == "wandb_operator_rate_limits"
