@@ -65,6 +65,10 @@ if [ ! -s "$secrets" ]; then
     echo "wandb_redis_password: \"$(openssl rand -hex 16)\""
   } >"$secrets"
 fi
+# Demos made before the Redis CA key was encrypted have no passphrase yet.
+if ! grep -q '^wandb_redis_tls_ca_passphrase:' "$secrets"; then
+  (umask 077 && echo "wandb_redis_tls_ca_passphrase: \"$(openssl rand -hex 16)\"" >>"$secrets")
+fi
 umask 077
 cat >"$state/vars.yml" <<EOV
 ---

@@ -11,9 +11,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 from urllib.parse import quote
 
 MYSQL_TLS_MODES = ("true", "false", "skip-verify", "preferred")
+# S3's bucket naming rules (GCS's are a superset for these characters); the
+# name and the endpoint go into BUCKET unencoded, so nothing else may pass.
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+ENDPOINT_HOST = re.compile(r"^(%s(\.%s)*|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?$" % (_LABEL, _LABEL))
 REDIS_DEFAULT_TTL = 604800
 
 
@@ -114,6 +120,16 @@ def bucket_url(bucket, host=None, access_key=None, secret_key=None, tls=True, sc
     """
     if not bucket:
         raise ServiceURLError("bucket name must not be empty")
+    if not BUCKET_NAME.match(str(bucket)):
+        raise ServiceURLError(
+            "bucket name must be 3-63 lower-case letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    if host and not ENDPOINT_HOST.match(str(host)):
+        raise ServiceURLError(
+            "bucket endpoint host must be a host name or address with an optional :port, "
+            "without scheme or path"
+        )
     if scheme not in ("s3", "gs"):
         raise ServiceURLError("bucket scheme must be s3 or gs, got %r" % (scheme,))
     if not host:

@@ -258,6 +258,14 @@ def _oidc(config, out):
             "%s must be the issuer URL with scheme, e.g. https://idp.example.com/realms/wandb."
             % out.var("oidc_issuer"),
         )
+    elif issuer.startswith("http://") and not config.get("oidc_allow_insecure_issuer"):
+        # Tokens and the client secret would cross the network in clear.
+        out.error(
+            out.var("oidc_issuer"),
+            "%s uses http://: the IdP must be reached over TLS. Use its https:// issuer, or set "
+            "%s: true for a test IdP."
+            % (out.var("oidc_issuer"), out.var("oidc_allow_insecure_issuer")),
+        )
     if not config.get("oidc_client_id"):
         out.error(
             out.var("oidc_client_id"),

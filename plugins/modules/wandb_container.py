@@ -134,6 +134,34 @@ options:
     description: Extra container labels.
     type: dict
     default: {}
+  security_opts:
+    description:
+      - Docker security options. V(no-new-privileges) keeps a process in the container from
+        gaining privileges through setuid binaries.
+    type: list
+    elements: str
+    default: [no-new-privileges]
+  cap_drop:
+    description: Linux capabilities removed from the container. W&B runs as an unprivileged user on
+      unprivileged ports and needs none.
+    type: list
+    elements: str
+    default: [ALL]
+  cap_add:
+    description: Linux capabilities given back after O(cap_drop).
+    type: list
+    elements: str
+    default: []
+  memory:
+    description:
+      - Memory limit, for example V(12g) or V(8192m). Keeps a runaway W&B from taking the memory
+        of a MySQL or Redis on the same host. Empty means no limit.
+    type: str
+    default: ""
+  pids_limit:
+    description: Most processes the container may run; V(0) means no limit.
+    type: int
+    default: 0
   stop_timeout:
     description: Seconds W&B gets to shut down before it is killed, when replaced or removed.
     type: int
@@ -268,6 +296,7 @@ import traceback  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
 from ansible.module_utils.common.text.converters import to_native, to_text  # noqa: E402
+from ansible.module_utils.common.text.formatters import human_to_bytes  # noqa: E402
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError  # noqa: E402
 from ansible.module_utils.urls import open_url  # noqa: E402
 from ansible_collections.onprem.wandb.plugins.module_utils.container import (  # noqa: E402
@@ -438,6 +467,11 @@ class WandbContainer(object):
                 "max-size": log_cfg.get("max-size"),
                 "max-file": log_cfg.get("max-file"),
             },
+            "security_opts": sorted(host.get("SecurityOpt") or []),
+            "cap_drop": sorted(host.get("CapDrop") or []),
+            "cap_add": sorted(host.get("CapAdd") or []),
+            "memory": host.get("Memory") or 0,
+            "pids_limit": host.get("PidsLimit") or 0,
             "labels": user_labels,
             "config_hash": labels.get(CONFIG_HASH_LABEL),
         }
@@ -467,6 +501,11 @@ class WandbContainer(object):
                 "max-size": self.p["log_max_size"],
                 "max-file": str(self.p["log_max_file"]),
             },
+            "security_opts": sorted(self.p["security_opts"]),
+            "cap_drop": sorted(c.upper() for c in self.p["cap_drop"]),
+            "cap_add": sorted(c.upper() for c in self.p["cap_add"]),
+            "memory": self.memory_bytes(),
+            "pids_limit": self.p["pids_limit"],
             "labels": labels,
         }
         hashed = dict(want)
@@ -478,6 +517,14 @@ class WandbContainer(object):
         # Without the image ID (check mode, image not loaded yet) there is no hash to match.
         want["config_hash"] = config_hash(hashed) if image_id else None
         return want
+
+    def memory_bytes(self):
+        if not self.p["memory"]:
+            return 0
+        try:
+            return human_to_bytes(self.p["memory"])
+        except ValueError as e:
+            self.fail("memory %r is not a size like 8g or 8192m: %s" % (self.p["memory"], e))
 
     def masked(self, desc, changed=()):
         if not desc:
@@ -505,7 +552,14 @@ class WandbContainer(object):
             "restart_policy": {"Name": want["restart_policy"]},
             "log_config": {"type": "json-file", "config": want["log_options"]},
             "labels": labels,
+            "security_opt": want["security_opts"] or None,
+            "cap_drop": want["cap_drop"] or None,
+            "cap_add": want["cap_add"] or None,
         }
+        if want["memory"]:
+            kwargs["mem_limit"] = want["memory"]
+        if want["pids_limit"]:
+            kwargs["pids_limit"] = want["pids_limit"]
         if want["network"]:
             kwargs["network"] = want["network"]
         return self.client.containers.create(**kwargs)
@@ -747,6 +801,11 @@ def main():
             log_max_size=dict(type="str", default="50m"),
             log_max_file=dict(type="int", default=5),
             labels=dict(type="dict", default={}),
+            security_opts=dict(type="list", elements="str", default=["no-new-privileges"]),
+            cap_drop=dict(type="list", elements="str", default=["ALL"]),
+            cap_add=dict(type="list", elements="str", default=[]),
+            memory=dict(type="str", default=""),
+            pids_limit=dict(type="int", default=0),
             stop_timeout=dict(type="int", default=60),
             wait_ready=dict(type="bool", default=True),
             ready_url=dict(type="str", default="http://127.0.0.1:8080/ready"),
@@ -769,6 +828,7 @@ def main():
         ("ready_interval", 1),
         ("log_max_file", 1),
         ("stop_timeout", 0),
+        ("pids_limit", 0),
     ):
         if module.params[opt] < low:
             module.fail_json(msg="%s must be at least %d, got %d" % (opt, low, module.params[opt]))

@@ -100,16 +100,43 @@ def test_bucket_url_forms():
     assert bucket_url("wandb", scheme="gs") == "gs://wandb"
     url = bucket_url("wandb", host="127.0.0.1:9000", access_key="AK", secret_key="s/k+=")
     assert url == "s3://AK:s%2Fk%2B%3D@127.0.0.1:9000/wandb?tls=true"
-    assert bucket_url("b", host="h", access_key="a", secret_key="s", tls=False) == "s3://a:s@h/b"
+    assert (
+        bucket_url("bkt", host="h", access_key="a", secret_key="s", tls=False) == "s3://a:s@h/bkt"
+    )
+    assert bucket_url(
+        "my.bucket-1", host="[fd00::1]:9000", access_key="a", secret_key="s"
+    ).startswith("s3://a:s@[fd00::1]:9000/my.bucket-1")
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
         ({"bucket": ""}, "bucket name"),
-        ({"bucket": "b", "access_key": "a"}, "endpoint host"),
-        ({"bucket": "b", "host": "h", "access_key": "a"}, "both access_key"),
-        ({"bucket": "b", "scheme": "az"}, "scheme"),
+        ({"bucket": "bkt", "access_key": "a"}, "endpoint host"),
+        ({"bucket": "bkt", "host": "h", "access_key": "a"}, "both access_key"),
+        ({"bucket": "bkt", "scheme": "az"}, "scheme"),
+        # Not URL-safe: they would change where BUCKET points.
+        ({"bucket": "b"}, "bucket name must be 3-63"),
+        ({"bucket": "My_Bucket"}, "bucket name must be 3-63"),
+        ({"bucket": "bkt/../other"}, "bucket name must be 3-63"),
+        ({"bucket": "bkt?x=1"}, "bucket name must be 3-63"),
+        ({"bucket": "-bkt"}, "bucket name must be 3-63"),
+        (
+            {"bucket": "bkt", "host": "https://s3.test", "access_key": "a", "secret_key": "s"},
+            "without scheme",
+        ),
+        (
+            {"bucket": "bkt", "host": "s3.test/path", "access_key": "a", "secret_key": "s"},
+            "without scheme",
+        ),
+        (
+            {"bucket": "bkt", "host": "evil@s3.test", "access_key": "a", "secret_key": "s"},
+            "without scheme",
+        ),
+        (
+            {"bucket": "bkt", "host": "s3 .test", "access_key": "a", "secret_key": "s"},
+            "without scheme",
+        ),
     ],
 )
 def test_bucket_url_refuses_bad_values(kwargs, message):

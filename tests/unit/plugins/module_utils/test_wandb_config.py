@@ -131,6 +131,11 @@ def test_oidc_sets_both_secret_names():
             "issuer URL with scheme",
         ),
         ({"oidc_issuer": "https://idp.test"}, "wandb_server_oidc_client_id", "client id"),
+        (
+            {"oidc_issuer": "http://idp.test", "oidc_client_id": "c"},
+            "wandb_server_oidc_issuer",
+            "wandb_server_oidc_allow_insecure_issuer: true",
+        ),
         ({"rate_limits": {"nope": 1}}, "wandb_server_rate_limits", "unknown key(s) nope"),
         ({"ldap": {"nope": 1}}, "wandb_server_ldap", "unknown key(s) nope"),
         (
@@ -231,6 +236,13 @@ def test_mounts_and_ca_files():
         "/etc/wandb/ca/redis-ca.pem:/etc/wandb/redis-ca.pem:ro",
     ]
     assert out["ports"] == {"app": 8080, "metrics": 8181}
+
+
+def test_insecure_issuer_by_name():
+    out = settings(
+        base(oidc_issuer="http://idp.test", oidc_client_id="c", oidc_allow_insecure_issuer=True)
+    )
+    assert out["errors"] == [] and out["env"]["OIDC_ISSUER"] == "http://idp.test"
 
 
 def test_prefix_names_other_variables():
