@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import servers
-from playbook import TOP, ansible_env, run_playbook
+from playbook import TOP, assert_fails_with, failure_env, run_playbook
 
 IMAGE = "onprem-wandb-test/debian:12"
 
@@ -56,11 +56,10 @@ def _run(host, tmp_path, variables, playbook="site.yml"):
     }
     inv = tmp_path / "inventory.json"
     inv.write_text(json.dumps(inventory))
-    env = ansible_env()
+    env = failure_env()
     # The target's own Python, set in the inventory above.
     env.pop("ANSIBLE_PYTHON_INTERPRETER")
-    proc = run_playbook(playbook, inventory=str(inv), cwd=TOP, env=env)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook(playbook, inventory=str(inv), cwd=TOP, env=env)
 
 
 def _untouched(host):
@@ -69,11 +68,7 @@ def _untouched(host):
 
 
 def _assert_fails_in_preflight(host, tmp_path, variables, *expected):
-    rc, out = _run(host, tmp_path, variables)
-    assert rc != 0, out
-    flat = " ".join(out.split())
-    for text in expected:
-        assert " ".join(text.split()) in flat, f"{text!r} not in output:\n{out}"
+    out = assert_fails_with(_run(host, tmp_path, variables), *expected)
     assert "PLAY [Docker engine" not in out, out
     assert "changed=0" in out and "changed: [" not in out, out
     _untouched(host)
@@ -89,8 +84,8 @@ def test_good_input_passes_preflight(host, tmp_path):
         "        name: onprem.wandb.server\n"
         "        tasks_from: preflight\n"
     )
-    rc, out = _run(host, tmp_path, GOOD, playbook)
-    assert rc == 0, out
+    proc = _run(host, tmp_path, GOOD, playbook)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     _untouched(host)
 
 
