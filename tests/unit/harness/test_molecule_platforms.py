@@ -83,10 +83,14 @@ def test_subnets_are_not_shared():
 
 def test_systemd_hosts_share_one_definition():
     kinds = SHARED["owt_platform_kinds"]
-    host, docker_host = kinds["host"], kinds["docker_host"]
-    assert host["command"] == docker_host["command"] == "/lib/systemd/systemd"
-    assert host["capabilities"] == docker_host["capabilities"]
-    assert docker_host["security_opts"] == ["seccomp=unconfined"]
-    assert "/var/lib/docker" in docker_host["volumes"]
+    assert kinds["host"] == "{{ owt_systemd_host }}"
+    assert kinds["docker_host"] == "{{ owt_systemd_host | combine(owt_docker_inside) }}"
+    host = SHARED["owt_systemd_host"]
+    assert host["command"] == "/lib/systemd/systemd"
+    assert host["cgroupns_mode"] == "host"
+    inside = SHARED["owt_docker_inside"]
+    assert inside["security_opts"] == ["seccomp=unconfined"]
+    assert set(host["volumes"]) < set(inside["volumes"])
+    assert "/var/lib/docker" in inside["volumes"]
     assert SHARED["owt_labels"]["onprem.wandb.test"] == "true"
 
