@@ -94,3 +94,7 @@ def test_systemd_hosts_share_one_definition():
     assert "/var/lib/docker" in inside["volumes"]
     assert SHARED["owt_labels"]["onprem.wandb.test"] == "true"
 
+
+def test_a_scenario_boots_debian_13():
+    images = {p["image"] for name in SCENARIOS for p in scenario(name)["platforms"]}
+    assert "onprem-wandb-test/debian:13" in images
