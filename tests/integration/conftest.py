@@ -34,7 +34,9 @@ def fixture_images(docker_client):
 @pytest.fixture(scope="session")
 def mariadb(fixture_network):
     """MariaDB offering TLS (certificate with the container's IP SAN from servers.session_ca)."""
-    with servers.mariadb_container(network=fixture_network, tls=True) as db:
+    with servers.sql_container(
+        "mariadb", network=fixture_network, tls=True, server_args=("--skip-name-resolve",)
+    ) as db:
         yield db
 
 

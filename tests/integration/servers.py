@@ -1,14 +1,26 @@
-"""Real servers in labelled containers for integration tests, on a fixed-subnet network.
+"""Real servers in labelled containers: the one place the tests build server images and start
+containers.
 
-- MariaDB 10.11 and Redis 7.0 from Debian 12, in images built once FROM the project's host
-  image with apt (no registry is reachable), cached by tag and a hash of their build files.
-- The wandb/local contract fixture from tests/fixture (built by its build.sh).
+Images (tests/integration/images/): built FROM the project's Debian host images with apt (no
+registry is reachable), cached by tag and a hash of their build inputs (the Dockerfile, the
+files it copies and the base image's id), so a changed input rebuilds and nothing else does:
 
-Everything started here carries the label onprem.wandb.test=true plus a per-process session
-label, and is removed when its context manager exits, whether the test failed or not.
-Servers get fixed addresses with IP SANs in their certificates: containers nested in a test
-host cannot resolve Docker's names, and the same helpers should serve those tests too.
-Each test network owns a subnet (see CONTRIBUTING.md); this module defaults to 172.29.30.0/24.
+- ``onprem-wandb-test/mariadb:10.11``: MariaDB 10.11 from Debian 12
+- ``onprem-wandb-test/mysql:9.7``: MySQL 9.7 from Debian sid (the molecule scenario
+  mysql_external runs it too)
+- ``onprem-wandb-test/redis:7.0``: Redis 7.0 from Debian 12
+
+plus the wandb/local contract fixture from tests/fixture (built by its build.sh).
+
+Containers: ``start_container`` is the one way to start one. Everything it starts carries the
+label onprem.wandb.test=true plus a per-process session label, and the context managers remove
+it on exit, whether the test failed or not. Servers get fixed-subnet addresses with IP SANs in
+their certificates: containers nested in a test host cannot resolve Docker's names. Each test
+network owns a subnet (see CONTRIBUTING.md): 172.29.30.0/24 here (the fixture image tests),
+172.29.31.0/24 the MySQL module tests, 172.29.33.0/24 the container module tests.
+
+Run ``python tests/integration/servers.py build [mariadb|mysql|redis ...]`` to build images ahead
+of time (molecule's create playbook does, for the images its platforms name).
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ import ipaddress
 import itertools
 import json
 import subprocess
+import sys
 import tarfile
 import time
 import urllib.error
@@ -45,16 +58,32 @@ HASH_LABEL = "onprem.wandb.test.hash"
 SESSION = uuid.uuid4().hex[:10]
 NETWORK = "owt-fixture-test"
 SUBNET = "172.29.30.0/24"
-HOST_IMAGE = "onprem-wandb-test/debian:12"
-MARIADB_IMAGE = "onprem-wandb-test/mariadb:12"
-REDIS_IMAGE = "onprem-wandb-test/redis:12"
+HOST_IMAGE_REPO = "onprem-wandb-test/debian"
 FIXTURE_REPO = "fixture.test/wandb/local"
 FIXTURE_VERSIONS = ("0.83.0", "0.84.0", "0.85.0")
 # Every character a URL can trip over, so a wiring bug cannot pass by luck.
 MYSQL_PASSWORD = "my p@ss:w/rd?#%&+=1"
 REDIS_PASSWORD = "re p@ss:w/rd?#%&+=2"
+# The admin account of servers that tests administer (module tests), over TCP.
+ADMIN_USER = "owt_admin"
+# A throwaway password for throwaway test servers.
+ADMIN_PASSWORD = "owt-Admin-pw1"
 
 IMAGES = Path(__file__).resolve().parent / "images"
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    tag: str
+    dockerfile: str  # relative to IMAGES
+    files: tuple[str, ...] = ()  # what the Dockerfile copies, relative to IMAGES
+
+
+IMAGE_SPECS = {
+    "mariadb": ImageSpec("onprem-wandb-test/mariadb:10.11", "mariadb/Dockerfile", ("owt-mysqld",)),
+    "mysql": ImageSpec("onprem-wandb-test/mysql:9.7", "mysql/Dockerfile", ("owt-mysqld",)),
+    "redis": ImageSpec("onprem-wandb-test/redis:7.0", "redis/Dockerfile"),
+}
 MARIADB_TLS_CNF = """[mariadbd]
 ssl_ca = /etc/mysql/owt-tls/ca.crt
 ssl_cert = /etc/mysql/owt-tls/server.crt
@@ -73,7 +102,7 @@ class DockerUnavailable(RuntimeError):
 @functools.cache
 def client() -> docker.DockerClient:
     try:
-        c = docker.from_env(timeout=600)
+        c = docker.from_env(timeout=900)
         c.ping()
     except (docker.errors.DockerException, OSError) as e:
         raise DockerUnavailable(f"docker is not reachable: {e}") from e
@@ -107,12 +136,13 @@ def wait_until(check: Callable, timeout: float, what: str, logs: Callable[[], st
         time.sleep(0.5)
 
 
-# Network and images
+# Networks
 
 
 @contextlib.contextmanager
 def docker_network(name: str = NETWORK, subnet: str = SUBNET) -> Iterator:
-    """The labelled test network; removed on exit only when this call created it."""
+    """The labelled test network on its fixed subnet, removed on exit with this session's
+    containers on it; an existing one (left by a run that died) is reused, not removed."""
     c = client()
     found = [n for n in c.networks.list(names=[name]) if n.name == name]
     if found:
@@ -127,14 +157,26 @@ def docker_network(name: str = NETWORK, subnet: str = SUBNET) -> Iterator:
     try:
         yield net
     finally:
-        remove_session_containers()
+        for container in c.containers.list(
+            all=True, filters={"label": f"{SESSION_LABEL}={SESSION}", "network": net.id}
+        ):
+            remove(container)
         with contextlib.suppress(docker.errors.NotFound):
             net.remove()
 
 
+def _endpoints(network: str) -> dict[str, str]:
+    """Address -> container id of everything attached to network."""
+    net = client().networks.get(network)
+    return {
+        ep["IPv4Address"].split("/")[0]: cid
+        for cid, ep in (net.attrs.get("Containers") or {}).items()
+    }
+
+
 def free_ip(network: str = NETWORK) -> str:
     net = client().networks.get(network)
-    used = {ep["IPv4Address"].split("/")[0] for ep in (net.attrs.get("Containers") or {}).values()}
+    used = set(_endpoints(network))
     subnet = ipaddress.ip_network(net.attrs["IPAM"]["Config"][0]["Subnet"])
     # .2-.9 are left for tests that want well-known addresses.
     for host in itertools.islice(subnet.hosts(), 9, None):
@@ -145,26 +187,73 @@ def free_ip(network: str = NETWORK) -> str:
     raise RuntimeError(f"no free address left in {subnet}")
 
 
-def ensure_image(tag: str, directory: Path) -> str:
-    """Builds tag from directory (a Dockerfile and what it copies) unless it is cached."""
-    files = {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
-    digest = hashlib.sha256()
-    for name, data in files.items():
-        digest.update(name.encode() + b"\0" + data + b"\0")
+def _free_fixed_ip(network: str, ip: str) -> None:
+    """A fixed address held by a test container of another session (a run that died) is taken
+    back; one held by anything else is an error, never removed."""
+    holder = _endpoints(network).get(ip)
+    if holder is None:
+        return
+    container = client().containers.get(holder)
+    theirs = container.labels.get(SESSION_LABEL)
+    if container.labels.get(LABEL) != "true" or theirs == SESSION:
+        raise RuntimeError(f"{ip} on {network} is taken by {container.name}")
+    remove(container)
+
+
+# Images
+
+
+def _tar(files: dict[str, tuple[bytes, int]]) -> io.BytesIO:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        dirs = {str(p) for name in files for p in Path(name.lstrip("/")).parents if str(p) != "."}
+        for d in sorted(dirs):
+            info = tarfile.TarInfo(d)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+        for name, (data, mode) in files.items():
+            info = tarfile.TarInfo(name.lstrip("/"))
+            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    buf.seek(0)
+    return buf
+
+
+def _base_image_id(dockerfile: bytes) -> str:
+    """The id of the FROM image; the project's host images are built when missing."""
+    base = next(
+        line.split()[1] for line in dockerfile.decode().splitlines() if line.startswith("FROM ")
+    )
+    c = client()
+    try:
+        return c.images.get(base).id
+    except docker.errors.ImageNotFound:
+        if not base.startswith(HOST_IMAGE_REPO + ":"):
+            raise
+    subprocess.run([str(TOP / "tests/harness/build-host-images.sh")], check=True)
+    return c.images.get(base).id
+
+
+def ensure_image(name: str) -> str:
+    """Builds IMAGE_SPECS[name] unless an image with the same build inputs is cached; its tag."""
+    spec = IMAGE_SPECS[name]
+    dockerfile = (IMAGES / spec.dockerfile).read_bytes()
+    files = {"Dockerfile": dockerfile}
+    files.update({Path(f).name: (IMAGES / f).read_bytes() for f in spec.files})
+    digest = hashlib.sha256(_base_image_id(dockerfile).encode() + b"\0")
+    for fname, data in sorted(files.items()):
+        digest.update(fname.encode() + b"\0" + data + b"\0")
     want = digest.hexdigest()[:16]
     c = client()
     old = None
     with contextlib.suppress(docker.errors.ImageNotFound):
-        old = c.images.get(tag)
+        old = c.images.get(spec.tag)
         if old.labels.get(HASH_LABEL) == want:
-            return tag
-    if not c.images.list(name=HOST_IMAGE):
-        subprocess.run([str(TOP / "tests/harness/build-host-images.sh")], check=True)
-    context = _tar({name: (data, 0o755) for name, data in files.items()})
+            return spec.tag
     c.images.build(
-        fileobj=context,
+        fileobj=_tar({fname: (data, 0o755) for fname, data in files.items()}),
         custom_context=True,
-        tag=tag,
+        tag=spec.tag,
         labels={LABEL: "true", HASH_LABEL: want},
         rm=True,
         forcerm=True,
@@ -173,7 +262,7 @@ def ensure_image(tag: str, directory: Path) -> str:
         # Untagged now; a container still using it keeps it.
         with contextlib.suppress(docker.errors.APIError):
             c.images.remove(old.id)
-    return tag
+    return spec.tag
 
 
 @functools.cache
@@ -202,36 +291,54 @@ class Running:
     def logs(self) -> str:
         return self.container.logs().decode(errors="replace")
 
-    def exec(self, *cmd: str, user: str = "") -> tuple[int, str]:
-        result = self.container.exec_run(list(cmd), user=user)
+    def exec(self, *cmd: str, user: str = "", detach: bool = False) -> tuple[int, str]:
+        result = self.container.exec_run(list(cmd), user=user, detach=detach)
+        if detach:
+            return 0, ""
         return result.exit_code, result.output.decode(errors="replace")
 
+    def read_file(self, path: str) -> bytes:
+        stream, _stat = self.container.get_archive(path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.next()
+            return tar.extractfile(member).read()
 
-def _tar(files: dict[str, tuple[bytes, int]]) -> io.BytesIO:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        dirs = {str(p) for name in files for p in Path(name.lstrip("/")).parents if str(p) != "."}
-        for d in sorted(dirs):
-            info = tarfile.TarInfo(d)
-            info.type, info.mode = tarfile.DIRTYPE, 0o755
-            tar.addfile(info)
-        for name, (data, mode) in files.items():
-            info = tarfile.TarInfo(name.lstrip("/"))
-            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
-            tar.addfile(info, io.BytesIO(data))
-    buf.seek(0)
-    return buf
+    def published_port(self, port: str) -> tuple[str, int]:
+        """(host address, host port) where the container's port (e.g. "3306/tcp") is published."""
+        self.container.reload()
+        binding = self.container.attrs["NetworkSettings"]["Ports"][port][0]
+        return binding["HostIp"], int(binding["HostPort"])
 
 
-def start_container(image: str, role: str, *, network: str, ip: str, files=None, **kwargs):
-    """Creates, puts files (path -> bytes, mode 0644) into, and starts a labelled container."""
+def start_container(
+    image: str,
+    role: str,
+    *,
+    network: str | None = None,
+    ip: str | None = None,
+    files: dict[str, bytes] | None = None,
+    **kwargs,
+):
+    """Creates, puts files (path -> bytes, mode 0644) into, and starts a labelled container.
+
+    On network it gets ip (taken back from a dead run's container if need be) or a free
+    address; without network it runs on Docker's default bridge. kwargs go to the SDK's
+    containers.create (command, environment, ports, ...).
+    """
     c = client()
+    if network:
+        if ip:
+            _free_fixed_ip(network, ip)
+        else:
+            ip = free_ip(network)
+        kwargs.update(
+            network=network,
+            networking_config={network: c.api.create_endpoint_config(ipv4_address=ip)},
+        )
     container = c.containers.create(
         image,
         name=f"owt-{role}-{SESSION}-{next(_names)}",
         labels=labels(role),
-        network=network,
-        networking_config={network: c.api.create_endpoint_config(ipv4_address=ip)},
         detach=True,
         **kwargs,
     )
@@ -250,32 +357,72 @@ def remove(container) -> None:
         container.remove(force=True, v=True)
 
 
-def remove_session_containers() -> None:
-    for container in client().containers.list(
-        all=True, filters={"label": f"{SESSION_LABEL}={SESSION}"}
-    ):
+def remove_named(name: str) -> None:
+    """Removes a test-labelled container by name (one a module under test started)."""
+    with contextlib.suppress(docker.errors.NotFound):
+        container = client().containers.get(name)
+        if container.labels.get(LABEL) != "true":
+            raise RuntimeError(f"{name} is not a test container; not removing it")
         remove(container)
 
 
-# MariaDB
+@contextlib.contextmanager
+def running(container, wrap: Callable, ready: Callable | None = None) -> Iterator:
+    """wrap(container) as the context value, after ready(value) passed; removed on exit."""
+    try:
+        value = wrap(container)
+        if ready:
+            ready(value)
+        yield value
+    finally:
+        remove(container)
+
+
+@contextlib.contextmanager
+def host_container(image: str, role: str, **kwargs) -> Iterator[Running]:
+    """A plain container of a host image that idles (for tests that connect to it)."""
+    container = start_container(image, role, command=["sleep", "infinity"], **kwargs)
+    with running(container, lambda ct: Running(ct, kwargs.get("ip") or "")) as host:
+        yield host
+
+
+# MariaDB and MySQL
 
 
 @dataclass
-class MariaDB(Running):
-    port: int
-    user: str
+class SQLServer(Running):
+    flavor: str
+    user: str | None
     password: str
-    database: str
+    database: str | None
     ca: TestCA | None
+    admin_user: str | None = None
+    admin_password: str | None = None
+    # Where the test machine reaches 3306 when it is published, else the container's address.
+    published: tuple[str, int] | None = None
+    port: int = 3306
+    # A copy of the server's CA certificate on the test machine, when a test made one.
+    ca_cert: str = ""
 
     def url(self, database: str | None = None, tls: str | None = None) -> str:
         auth = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
         query = f"?tls={tls}" if tls else ""
         return f"mysql://{auth}@{self.ip}:{self.port}/{database or self.database}{query}"
 
+    def login(self) -> dict:
+        """The admin login as community.mysql / wandb_mysql_* modules take it."""
+        host, port = self.published or (self.ip, self.port)
+        return {
+            "login_host": host,
+            "login_port": port,
+            "login_user": self.admin_user,
+            "login_password": self.admin_password,
+        }
+
     def sql(self, statement: str) -> str:
         """Runs SQL as root over the server's socket (root has no network login)."""
-        rc, out = self.exec("mariadb", "-uroot", "-N", "-B", "-e", statement)
+        cli = "mariadb" if self.flavor == "mariadb" else "mysql"
+        rc, out = self.exec(cli, "-uroot", "-N", "-B", "-e", statement)
         if rc != 0:
             raise RuntimeError(f"SQL failed ({rc}): {statement}\n{out}")
         return out
@@ -298,32 +445,82 @@ class MariaDB(Running):
             connect_timeout=5,
         )
 
+    def connect_admin(self):
+        login = self.login()
+        return pymysql.connect(
+            host=login["login_host"],
+            port=login["login_port"],
+            user=self.admin_user,
+            password=self.admin_password,
+            autocommit=True,
+            connect_timeout=5,
+        )
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        def logins() -> bool:
+            if self.user:
+                self.connect().close()
+            if self.admin_user:
+                self.connect_admin().close()
+            return True
+
+        wait_until(logins, timeout, f"{self.flavor} accepts logins", self.logs)
+
+    def restart(self) -> None:
+        """Restarts the server process (a published port can change) and waits for logins."""
+        self.container.restart()
+        if self.published:
+            self.published = self.published_port("3306/tcp")
+        self.wait_ready()
+
 
 def _sql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @contextlib.contextmanager
-def mariadb_container(
+def sql_container(
+    flavor: str = "mariadb",
     *,
     network: str = NETWORK,
     database: str = "wandb_local",
-    user: str = "wandb",
+    user: str | None = "wandb",
     password: str = MYSQL_PASSWORD,
     tls: bool = False,
     ip: str | None = None,
-) -> Iterator[MariaDB]:
-    """MariaDB with database and user (ALL on it); with tls, TLS is offered, not required."""
-    image = ensure_image(MARIADB_IMAGE, IMAGES / "mariadb")
+    admin_password: str | None = None,
+    publish: bool = False,
+    server_args: tuple[str, ...] = (),
+) -> Iterator[SQLServer]:
+    """MariaDB 10.11 or MySQL 9.7 with database and user (ALL on it); user=None: neither.
+
+    tls: MariaDB offers TLS (not required) with a certificate from session_ca for the
+    container's address; MySQL always offers TLS with its own auto-generated certificates.
+    admin_password: also an account ADMIN_USER@'%' with ALL privileges, over TCP.
+    publish: 3306 is published on a random 127.0.0.1 port, which login() then names.
+    server_args: extra mariadbd/mysqld options.
+    """
+    image = ensure_image(flavor)
+    files = {}
+    if user:
+        init = (
+            f"CREATE DATABASE IF NOT EXISTS `{database}` "
+            "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;\n"
+            f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY {_sql_string(password)};\n"
+            f"GRANT ALL ON `{database}`.* TO '{user}'@'%' WITH GRANT OPTION;\n"
+        )
+        files["/etc/mysql/owt-init.sql"] = init.encode()
+    else:
+        database = None
+    env = {}
+    if not user and not admin_password:
+        raise ValueError("a server without an application user needs the admin account")
+    if admin_password:
+        if "'" in admin_password or "\\" in admin_password:
+            raise ValueError("the admin password goes into SQL unescaped: no quote or backslash")
+        env = {"OWT_ADMIN_USER": ADMIN_USER, "OWT_ADMIN_PASSWORD": admin_password}
     ip = ip or free_ip(network)
-    init = (
-        f"CREATE DATABASE IF NOT EXISTS `{database}` "
-        "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;\n"
-        f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY {_sql_string(password)};\n"
-        f"GRANT ALL ON `{database}`.* TO '{user}'@'%' WITH GRANT OPTION;\n"
-    )
-    files = {"/etc/mysql/owt-init.sql": init.encode()}
-    ca = session_ca() if tls else None
+    ca = session_ca() if tls and flavor == "mariadb" else None
     if ca:
         cert, key = ca.issue("mariadb", ips=[ip])
         files.update(
@@ -335,13 +532,27 @@ def mariadb_container(
                 "/etc/mysql/mariadb.conf.d/99-owt-tls.cnf": MARIADB_TLS_CNF.encode(),
             }
         )
-    container = start_container(image, "mariadb", network=network, ip=ip, files=files)
-    try:
-        db = MariaDB(container, ip, 3306, user, password, database, ca)
-        wait_until(lambda: db.connect().close() or True, 90, "MariaDB accepts logins", db.logs)
+    container = start_container(
+        image,
+        flavor,
+        network=network,
+        ip=ip,
+        files=files,
+        environment=env,
+        ports={"3306/tcp": ("127.0.0.1", None)} if publish else None,
+        command=["/usr/local/bin/owt-mysqld", *server_args] if server_args else None,
+    )
+
+    def wrap(ct) -> SQLServer:
+        db = SQLServer(ct, ip, flavor, user, password, database, ca)
+        if admin_password:
+            db.admin_user, db.admin_password = ADMIN_USER, admin_password
+        if publish:
+            db.published = db.published_port("3306/tcp")
+        return db
+
+    with running(container, wrap, lambda db: db.wait_ready()) as db:
         yield db
-    finally:
-        remove(container)
 
 
 # Redis
@@ -422,7 +633,7 @@ def redis_container(
     """Redis 7.0; tls serves TLS only (no plain port); username makes an ACL user."""
     if username and not password:
         raise ValueError("an ACL user needs a password")
-    image = ensure_image(REDIS_IMAGE, IMAGES / "redis")
+    image = ensure_image("redis")
     ip = ip or free_ip(network)
     files = {"/etc/redis/owt.conf": _redis_conf(tls, password, username).encode()}
     ca = session_ca() if tls else None
@@ -436,12 +647,14 @@ def redis_container(
             }
         )
     container = start_container(image, "redis", network=network, ip=ip, files=files)
-    try:
-        server = Redis(container, ip, 6379, password, username, tls, ca)
-        wait_until(lambda: server.client().ping(), 30, "Redis answers PING", server.logs)
+    with running(
+        container,
+        lambda ct: Redis(ct, ip, 6379, password, username, tls, ca),
+        lambda server: wait_until(
+            lambda: server.client().ping(), 30, "Redis answers PING", server.logs
+        ),
+    ) as server:
         yield server
-    finally:
-        remove(container)
 
 
 # The wandb/local contract fixture
@@ -500,10 +713,26 @@ def fixture_container(
     container = start_container(
         f"{FIXTURE_REPO}:{version}", "wandb", network=network, ip=ip, files=files, environment=env
     )
-    try:
-        fx = Fixture(container, ip, version)
+
+    def healthy(fx: Fixture) -> None:
         if wait_http:
             wait_until(lambda: fx.get("/healthz")[0] == 200, 20, "fixture /healthz", fx.logs)
+
+    with running(container, lambda ct: Fixture(ct, ip, version), healthy) as fx:
         yield fx
-    finally:
-        remove(container)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] != "build":
+        print("usage: servers.py build [" + "|".join(IMAGE_SPECS) + " ...]", file=sys.stderr)
+        return 2
+    names = argv[1:] or list(IMAGE_SPECS)
+    # Also by tag, as molecule platforms name them.
+    by_tag = {spec.tag: name for name, spec in IMAGE_SPECS.items()}
+    for name in names:
+        print(ensure_image(by_tag.get(name, name)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,12 +1,12 @@
 """The wandb_mysql_* modules against real MariaDB 10.11 and MySQL 9.7 servers.
 
-Each server runs in a labelled container published on 127.0.0.1 (see mysql_servers.py);
-the playbooks in targets/<module>/ do the four steps and the failure paths with asserts.
+Each server runs in a labelled container on this test's network (172.29.31.0/24), published
+on 127.0.0.1 where the modules log in as an admin (see servers.sql_container); the playbooks
+in targets/<module>/ do the four steps and the failure paths with asserts.
 """
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,10 +20,11 @@ HERE = Path(__file__).resolve().parent
 TOP = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
-import mysql_servers  # noqa: E402  (a sibling helper, not an installed package)
+import servers  # noqa: E402  (a sibling helper, not an installed package)
 from playbook import run_playbook  # noqa: E402
 
-pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs docker")
+NETWORK = "owt-mysql-modules"
+SUBNET = "172.29.31.0/24"
 
 
 def free_port() -> int:
@@ -86,16 +87,25 @@ def other_ca(tmp_path_factory) -> str:
     return str(d / "ca.pem")
 
 
+@pytest.fixture(scope="module")
+def network(docker_client):
+    with servers.docker_network(NETWORK, SUBNET) as net:
+        yield net.name
+
+
 @pytest.fixture(scope="module", params=["mariadb", "mysql"])
-def server(request, tmp_path_factory):
-    name = "owt-pytest-mysqlmod-%s" % request.param
-    with mysql_servers.running(request.param, name) as srv:
-        ca = ""
+def server(request, tmp_path_factory, network):
+    with servers.sql_container(
+        request.param,
+        network=network,
+        user=None,
+        admin_password=servers.ADMIN_PASSWORD,
+        publish=True,
+    ) as srv:
         if srv.flavor == "mysql":
-            d = tmp_path_factory.mktemp("srvca")
-            ca = str(d / "ca.pem")
-            mysql_servers.docker("cp", "%s:/var/lib/mysql/ca.pem" % name, ca)
-        srv.ca_cert = ca
+            ca = tmp_path_factory.mktemp("srvca") / "ca.pem"
+            ca.write_bytes(srv.read_file("/var/lib/mysql/ca.pem"))
+            srv.ca_cert = str(ca)
         yield srv
 
 
@@ -122,21 +132,14 @@ def test_wandb_mysql_settings(server, bare_python, silent_port, other_ca):
 
 def test_settings_survive_a_restart(server, bare_python):
     """SET PERSIST must outlive the process on MySQL; MariaDB forgets (the role's file keeps it)."""
-    import pymysql
-
     login = server.login()
     proc = run_playbook(
         HERE / "targets" / "wandb_mysql_settings" / "persist.yml",
         extra_vars=dict(owt_login=login, owt_flavor=server.flavor),
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    mysql_servers.restart(server)
-    conn = pymysql.connect(
-        host=server.host,
-        port=server.port,
-        user=server.admin_user,
-        password=server.admin_password,
-    )
+    server.restart()
+    conn = server.connect_admin()
     with conn.cursor() as cur:
         cur.execute("SELECT @@GLOBAL.max_prepared_stmt_count")
         value = cur.fetchone()[0]

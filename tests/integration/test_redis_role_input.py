@@ -1,7 +1,8 @@
 """Bad input to the redis role fails in its preflight, naming the variable and the fix.
 
 Runs the role against localhost with only its preflight tags, so nothing on
-the machine is installed or changed even if a check wrongly passed.
+the machine is installed or changed even if a check wrongly passed. A failed
+task's message must hold the expected text (playbook.assert_fails_with).
 """
 
 import sys
@@ -10,15 +11,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from playbook import run_playbook
+from playbook import assert_fails_with, run_role
 
-PLAYBOOK = """
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  roles:
-    - onprem.wandb.redis
-"""
 GOOD = {
     "wandb_redis_password": "a-long-test-password",
     "wandb_redis_min_memory_check": False,
@@ -27,42 +21,39 @@ GOOD = {
 
 
 def run_preflight(tmp_path, **overrides):
-    variables = dict(GOOD)
-    variables.update(overrides)
-    variables = {k: v for k, v in variables.items() if v is not None}
-    # The controller's own Python: interpreter discovery on this machine may
-    # pick a pyenv shim that is not installed.
-    variables["ansible_python_interpreter"] = sys.executable
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    proc = run_playbook(
-        tmp_path / "play.yml",
+    return run_role(
+        "onprem.wandb.redis",
+        {**GOOD, **overrides},
         "--tags",
         "wandb_redis_preflight",
-        extra_vars=variables,
-        cwd=tmp_path,
+        workdir=tmp_path,
         timeout=180,
     )
-    return proc.returncode, " ".join((proc.stdout + proc.stderr).split())
+
+
+def flat(proc) -> str:
+    return " ".join((proc.stdout + proc.stderr).split())
 
 
 def test_good_input_passes(tmp_path):
-    rc, out = run_preflight(tmp_path)
-    assert rc == 0, out
+    proc = run_preflight(tmp_path)
+    out = flat(proc)
+    assert proc.returncode == 0, out
     assert "WARNING: wandb_redis_maxmemory" not in out
 
 
 def test_low_memory_warns_but_continues(tmp_path):
-    rc, out = run_preflight(
-        tmp_path, wandb_redis_min_memory_check=True, wandb_redis_maxmemory="1gb"
-    )
-    assert rc == 0, out
+    proc = run_preflight(tmp_path, wandb_redis_min_memory_check=True, wandb_redis_maxmemory="1gb")
+    out = flat(proc)
+    assert proc.returncode == 0, out
     assert "WARNING: wandb_redis_maxmemory is 1gb; W&B asks for at least 4 GB" in out
 
 
 def test_secret_never_printed(tmp_path):
-    rc, out = run_preflight(tmp_path, wandb_redis_password="tiny-pw")
-    assert rc != 0, out
-    assert "wandb_redis_password must be at least 12 characters" in out
+    out = assert_fails_with(
+        run_preflight(tmp_path, wandb_redis_password="tiny-pw"),
+        "wandb_redis_password must be at least 12 characters",
+    )
     assert "tiny-pw" not in out
 
 
@@ -151,6 +142,4 @@ def test_secret_never_printed(tmp_path):
     ],
 )
 def test_bad_input_fails_with_the_fix(tmp_path, overrides, expected):
-    rc, out = run_preflight(tmp_path, **overrides)
-    assert rc != 0, out
-    assert expected in out, out
+    assert_fails_with(run_preflight(tmp_path, **overrides), expected)

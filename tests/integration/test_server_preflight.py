@@ -7,18 +7,16 @@ that the host is untouched (no /etc/wandb, no Docker, no nginx).
 """
 
 import json
-import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from playbook import TOP, ansible_env, run_playbook
+import servers
+from playbook import TOP, assert_fails_with, failure_env, run_playbook
 
 IMAGE = "onprem-wandb-test/debian:12"
-LABEL = "onprem.wandb.test=true"
 
 GOOD = {
     "wandb_host_url": "https://wandb.example.test",
@@ -34,27 +32,19 @@ GOOD = {
 }
 
 
-def _docker(*args, check=True):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
-
-
 @pytest.fixture(scope="module")
-def host():
-    if _docker("image", "inspect", IMAGE, check=False).returncode != 0:
+def host(docker_client):
+    if not docker_client.images.list(name=IMAGE):
         pytest.fail(f"host image {IMAGE} is missing: run `make images`")
-    name = "owt-preflight-" + uuid.uuid4().hex[:8]
-    _docker("run", "-d", "--name", name, "--label", LABEL, IMAGE, "sleep", "infinity")
-    try:
-        yield name
-    finally:
-        _docker("rm", "-f", "-v", name, check=False)
+    with servers.host_container(IMAGE, "preflight") as running:
+        yield running
 
 
 def _run(host, tmp_path, variables, playbook="site.yml"):
     inventory = {
         "all": {
             "children": {
-                group: {"hosts": {host: None}}
+                group: {"hosts": {host.name: None}}
                 for group in ("wandb_server", "wandb_mysql", "wandb_redis")
             },
             "vars": {
@@ -66,24 +56,19 @@ def _run(host, tmp_path, variables, playbook="site.yml"):
     }
     inv = tmp_path / "inventory.json"
     inv.write_text(json.dumps(inventory))
-    env = ansible_env()
+    env = failure_env()
     # The target's own Python, set in the inventory above.
     env.pop("ANSIBLE_PYTHON_INTERPRETER")
-    proc = run_playbook(playbook, inventory=str(inv), cwd=TOP, env=env)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook(playbook, inventory=str(inv), cwd=TOP, env=env)
 
 
 def _untouched(host):
     for path in ("/etc/wandb", "/usr/bin/dockerd", "/usr/sbin/nginx", "/var/lib/wandb"):
-        assert _docker("exec", host, "test", "-e", path, check=False).returncode == 1, path
+        assert host.exec("test", "-e", path)[0] == 1, path
 
 
 def _assert_fails_in_preflight(host, tmp_path, variables, *expected):
-    rc, out = _run(host, tmp_path, variables)
-    assert rc != 0, out
-    flat = " ".join(out.split())
-    for text in expected:
-        assert " ".join(text.split()) in flat, f"{text!r} not in output:\n{out}"
+    out = assert_fails_with(_run(host, tmp_path, variables), *expected)
     assert "PLAY [Docker engine" not in out, out
     assert "changed=0" in out and "changed: [" not in out, out
     _untouched(host)
@@ -99,8 +84,8 @@ def test_good_input_passes_preflight(host, tmp_path):
         "        name: onprem.wandb.server\n"
         "        tasks_from: preflight\n"
     )
-    rc, out = _run(host, tmp_path, GOOD, playbook)
-    assert rc == 0, out
+    proc = _run(host, tmp_path, GOOD, playbook)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     _untouched(host)
 
 
@@ -152,11 +137,11 @@ def test_unknown_oidc_auth_method(host, tmp_path):
 
 
 def test_port_clash(host, tmp_path):
-    _docker("exec", "-d", host, "python3", "-m", "http.server", "443")
+    host.exec("python3", "-m", "http.server", "443", detach=True)
     try:
         # Give the listener a moment to bind before preflight looks.
         for _attempt in range(50):
-            if "443" in _docker("exec", host, "ss", "-Hltn").stdout:
+            if "443" in host.exec("ss", "-Hltn")[1]:
                 break
         _assert_fails_in_preflight(
             host,
@@ -166,7 +151,7 @@ def test_port_clash(host, tmp_path):
             "wandb_server_proxy_https_port",
         )
     finally:
-        _docker("exec", host, "pkill", "-f", "http.server 443", check=False)
+        host.exec("pkill", "-f", "http.server 443")
 
 
 def test_image_archive_missing(host, tmp_path):

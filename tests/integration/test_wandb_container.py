@@ -13,126 +13,54 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import mysql_servers
-from mysql_servers import docker
+import servers
 from playbook import ansible_env, run_playbook
 
 TOP = Path(__file__).resolve().parents[2]
 PLAYBOOK = TOP / "tests/integration/targets/wandb_container/main.yml"
-LABEL = "onprem.wandb.test=true"
 NETWORK = "owt-wc"
 SUBNET = "172.29.33.0/24"
 DB_IP = "172.29.33.10"
 REDIS_IP = "172.29.33.11"
 PORT = 18330
-FIXTURE = "fixture.test/wandb/local"
-REDIS_IMAGE = "onprem-wandb-test/wc-redis:7.0"
+FIXTURE = servers.FIXTURE_REPO
+# The container the module under test starts (named in targets/wandb_container/main.yml).
+WANDB_NAME = "owt-wc-wandb"
 # Characters W&B's URL parsing trips over, so the masking is tested on real-looking secrets.
 DB_PASSWORD = "wc-Db-pw-7Qx"
 REDIS_PASSWORD = "wc-Redis-pw-4Lm"
 SECRET_A = "wc-license-AAAA-5b1e0f"
 SECRET_B = "wc-license-BBBB-93c7d2"
 
-REDIS_DOCKERFILE = """FROM onprem-wandb-test/debian:12
-LABEL onprem.wandb.test=true
-RUN apt-get update -qq \\
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\
-    redis-server >/dev/null \\
- && apt-get clean && rm -rf /var/lib/apt/lists/*
-USER redis
-ENTRYPOINT ["redis-server", "--bind", "0.0.0.0", "--save", "", "--appendonly", "no"]
-"""
-
-
-def ensure_redis_image() -> str:
-    if subprocess.run(
-        ["docker", "image", "inspect", REDIS_IMAGE], capture_output=True, check=False
-    ).returncode:
-        with tempfile.TemporaryDirectory() as ctx:
-            Path(ctx, "Dockerfile").write_text(REDIS_DOCKERFILE)
-            docker("build", "-q", "-t", REDIS_IMAGE, ctx)
-    return REDIS_IMAGE
-
-
-def wait_redis(timeout: float = 60) -> None:
-    import redis
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            redis.Redis(host=REDIS_IP, password=REDIS_PASSWORD, socket_timeout=2).ping()
-            return
-        except redis.RedisError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
 
 @pytest.fixture(scope="module")
-def images() -> dict[str, str]:
+def images(docker_client) -> dict[str, str]:
     # Cached by build.sh: a no-op when the sources did not change.
-    subprocess.run([str(TOP / "tests/fixture/build.sh")], check=True, timeout=1800)
-    ids = {}
-    for version in ("0.83.0", "0.84.0", "0.85.0"):
-        ids[version] = docker("image", "inspect", "--format", "{{.Id}}", f"{FIXTURE}:{version}")
-    return ids
+    tags = servers.build_fixture_images()
+    return {version: docker_client.images.get(tag).id for version, tag in tags.items()}
 
 
 @pytest.fixture(scope="module")
-def backends():
-    docker("rm", "-f", "-v", "owt-wc-wandb", "owt-wc-redis", "owt-wc-mariadb", check=False)
-    docker("network", "rm", NETWORK, check=False)
-    docker("network", "create", "--label", LABEL, "--subnet", SUBNET, NETWORK)
-    try:
-        db = mysql_servers.start("mariadb", "owt-wc-mariadb")
+def backends(docker_client):
+    # A container left by a run that died would hold the name.
+    servers.remove_named(WANDB_NAME)
+    with (
+        servers.docker_network(NETWORK, SUBNET) as net,
         # The fixture reaches the database by address: nested names do not resolve.
-        docker("network", "connect", "--ip", DB_IP, NETWORK, db.container)
-        import pymysql
-
-        conn = pymysql.connect(**_pymysql_login(db.login()))
-        with conn.cursor() as cur:
-            cur.execute("CREATE DATABASE wandb_local CHARACTER SET utf8mb4")
-            cur.execute("CREATE USER 'wandb'@'%%' IDENTIFIED BY %s", (DB_PASSWORD,))
-            cur.execute("GRANT ALL ON wandb_local.* TO 'wandb'@'%'")
-        conn.close()
-        docker(
-            "run",
-            "-d",
-            "--name",
-            "owt-wc-redis",
-            "--label",
-            LABEL,
-            "--network",
-            NETWORK,
-            "--ip",
-            REDIS_IP,
-            ensure_redis_image(),
-            "--requirepass",
-            REDIS_PASSWORD,
-        )
-        wait_redis()
-        yield
-    finally:
-        docker("rm", "-f", "-v", "owt-wc-wandb", "owt-wc-redis", check=False)
-        mysql_servers.stop("owt-wc-mariadb")
-        docker("network", "rm", NETWORK, check=False)
-
-
-def _pymysql_login(login: dict) -> dict:
-    return {
-        "host": login["login_host"],
-        "port": login["login_port"],
-        "user": login["login_user"],
-        "password": login["login_password"],
-        "autocommit": True,
-    }
+        servers.sql_container("mariadb", network=net.name, ip=DB_IP, password=DB_PASSWORD) as db,
+        servers.redis_container(
+            network=net.name, ip=REDIS_IP, tls=False, password=REDIS_PASSWORD
+        ) as cache,
+    ):
+        try:
+            yield db, cache
+        finally:
+            servers.remove_named(WANDB_NAME)
 
 
 def test_wandb_container(images, backends, tmp_path):
