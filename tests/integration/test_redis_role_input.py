@@ -17,6 +17,7 @@ GOOD = {
     "wandb_redis_password": "a-long-test-password",
     "wandb_redis_min_memory_check": False,
     "wandb_redis_maxmemory": "256mb",
+    "wandb_redis_tls_ca_passphrase": "a-long-test-passphrase",
 }
 
 
@@ -109,6 +110,16 @@ def test_secret_never_printed(tmp_path):
             {"wandb_redis_tls_ca_cert": "/elsewhere/ca.crt"},
             "unset wandb_redis_tls_ca_cert, or set wandb_redis_tls_ca_dir",
             id="generated-ca-elsewhere",
+        ),
+        pytest.param(
+            {"wandb_redis_tls_ca_passphrase": ""},
+            "wandb_redis_tls_ca_passphrase must be set (at least 12 characters, in a vault)",
+            id="ca-passphrase-missing",
+        ),
+        pytest.param(
+            {"wandb_redis_tls_ca_passphrase": "short"},
+            "wandb_redis_tls_ca_passphrase must be set (at least 12 characters, in a vault)",
+            id="ca-passphrase-short",
         ),
         pytest.param(
             {"wandb_redis_tls_san": ["redis.example.com"]},

@@ -26,6 +26,7 @@ GOOD = {
     "wandb_mysql_connect_host": "172.30.99.1",
     "wandb_redis_password": "test-redis-pw",
     "wandb_redis_connect_host": "172.30.99.1",
+    "wandb_redis_tls_ca_passphrase": "test-ca-passphrase",
     "wandb_server_min_vcpus": 1,
     "wandb_server_min_memory_mb": 256,
     "wandb_server_min_disk_gb": 1,
@@ -191,3 +192,103 @@ def test_unsupported_os(host, tmp_path):
         {**GOOD, "wandb_server_supported_distributions": {"Ubuntu": ["24"]}},
         "Debian 12 is not supported (wandb_server_supported_distributions:",
     )
+
+
+# Hostile or unsafe input the security review found accepted: each must stop
+# the run in the preflight play, naming the variable, with the host untouched.
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        pytest.param(
+            {"wandb_host_url": "https://wandb.example.test;return 301 x"},
+            "the host name may hold only letters, digits, dots and hyphens",
+            id="host-semicolon",
+        ),
+        pytest.param(
+            {"wandb_host_url": "https://wandb example.test"},
+            "the host name may hold only letters, digits, dots and hyphens",
+            id="host-space",
+        ),
+        pytest.param(
+            {"wandb_server_app_bind_address": "0.0.0.0"},  # noqa: S104 - the input under test
+            "wandb_server_app_bind_address must be one IPv4 address of this host",
+            id="app-bind-wildcard",
+        ),
+        pytest.param(
+            {"wandb_server_app_bind_address": "::1"},
+            "wandb_server_app_bind_address must be one IPv4 address of this host",
+            id="app-bind-ipv6",
+        ),
+        pytest.param(
+            {"wandb_server_metrics_enabled": True, "wandb_server_metrics_bind_address": "::"},
+            "wandb_server_metrics_bind_address must be one IPv4 address of this host",
+            id="metrics-bind-ipv6",
+        ),
+        pytest.param(
+            {"wandb_server_container_user": "0"},
+            'wandb_server_container_user must be "999"',
+            id="container-user-root",
+        ),
+        pytest.param(
+            {"wandb_server_container_user": "1000:1000"},
+            'wandb_server_container_user must be "999"',
+            id="container-user-system",
+        ),
+        pytest.param(
+            {"wandb_server_data_dir": "/var/lib"},
+            "wandb_server_data_dir must be an absolute path of a directory of its own",
+            id="data-dir-system",
+        ),
+        pytest.param(
+            {"wandb_server_data_dir": "/var/lib/wandb/../../../etc"},
+            "wandb_server_data_dir must be an absolute path of a directory of its own",
+            id="data-dir-dotdot",
+        ),
+        pytest.param(
+            {
+                "wandb_server_oidc_issuer": "http://idp.example.test",
+                "wandb_server_oidc_client_id": "wandb",
+            },
+            "wandb_server_oidc_allow_insecure_issuer: true",
+            id="oidc-http-issuer",
+        ),
+        pytest.param(
+            {"wandb_server_bucket": {"bucket": "files?x=1", "host": "s3.test"}},
+            "bucket name must be 3-63 lower-case letters",
+            id="bucket-name-unsafe",
+        ),
+        pytest.param(
+            {
+                "wandb_server_bucket": {
+                    "bucket": "files",
+                    "host": "s3.test/evil",
+                    "access_key": "AKIATEST",
+                    "secret_key": "test-secret",
+                }
+            },
+            "bucket endpoint host must be a host name or address",
+            id="bucket-host-unsafe",
+        ),
+        pytest.param(
+            {"wandb_mysql_connect_host": "192.0.2.21", "wandb_server_mysql_tls": "preferred"},
+            'set wandb_server_mysql_tls: "true"',
+            id="mysql-remote-plaintext",
+        ),
+        pytest.param(
+            {
+                "wandb_docker_daemon_options": {
+                    "hosts": ["unix:///run/docker.sock", "tcp://0.0.0.0:2375"]
+                }
+            },
+            'opens the Docker API on TCP (tcp://0.0.0.0:2375) without "tlsverify": true',
+            id="docker-api-tcp",
+        ),
+        pytest.param(
+            {"wandb_redis_password": "short"},
+            "wandb_redis_password must be at least 12 characters",
+            id="redis-password-short-first-play",
+        ),
+    ],
+)
+def test_unsafe_input_refused(host, tmp_path, overrides, expected):
+    _assert_fails_in_preflight(host, tmp_path, {**GOOD, **overrides}, expected)
