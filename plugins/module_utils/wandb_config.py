@@ -150,64 +150,65 @@ class _Result(object):
         return self.prefix + name
 
 
-def _mysql(config, out):
-    explicit = config.get("mysql_url") or ""
+def _connection(config, out, service, build):
+    """MYSQL or REDIS: the explicit URL, else one built from the shared parts.
+
+    ``service`` is ``mysql`` or ``redis``, the stem of the shared variables
+    (``wandb_<service>_password``, ``wandb_<service>_connect_host``).
+    """
+    explicit = config.get(service + "_url") or ""
     if explicit:
         return explicit
-    m = dict(config.get("mysql") or {})
-    missing = [k for k in ("password", "host") if not m.get(k)]
+    parts = dict(config.get(service) or {})
+    names = {"password": "wandb_%s_password" % service, "host": "wandb_%s_connect_host" % service}
+    missing = [names[k] for k in ("password", "host") if not parts.get(k)]
     if missing:
         out.error(
-            "wandb_mysql_" + ("connect_host" if missing[-1] == "host" else missing[-1]),
-            "W&B needs MySQL. Missing: %s. Set them in group_vars/all (wandb_mysql_connect_host "
-            "defaults to the W&B network gateway only when the host is also in the wandb_mysql "
-            "group), or give %s explicitly."
+            missing[-1],
+            "W&B needs %s. Missing: %s. Set them in group_vars/all (%s defaults to the W&B "
+            "network gateway only when the host is also in the wandb_%s group), or give %s "
+            "explicitly."
             % (
-                ", ".join(
-                    "wandb_mysql_connect_host" if k == "host" else "wandb_mysql_" + k
-                    for k in missing
-                ),
-                out.var("mysql_url"),
+                "MySQL" if service == "mysql" else "Redis",
+                ", ".join(missing),
+                names["host"],
+                service,
+                out.var(service + "_url"),
             ),
         )
         return ""
     try:
-        return mysql_url(
+        return build(parts)
+    except ServiceURLError as e:
+        out.error(
+            "wandb_%s_*" % service,
+            "%s cannot be built from wandb_%s_*: %s." % (service.upper(), service, e),
+        )
+        return ""
+
+
+def _mysql(config, out):
+    return _connection(
+        config,
+        out,
+        "mysql",
+        lambda m: mysql_url(
             m.get("user"),
             m["password"],
             m["host"],
             m.get("port") or 3306,
             m.get("database"),
             m.get("tls"),
-        )
-    except ServiceURLError as e:
-        out.error("wandb_mysql_*", "MYSQL cannot be built from wandb_mysql_*: %s." % e)
-        return ""
+        ),
+    )
 
 
 def _redis(config, out):
-    explicit = config.get("redis_url") or ""
-    if explicit:
-        return explicit
-    r = dict(config.get("redis") or {})
-    missing = [k for k in ("password", "host") if not r.get(k)]
-    if missing:
-        out.error(
-            "wandb_redis_" + ("connect_host" if missing[-1] == "host" else missing[-1]),
-            "W&B needs Redis. Missing: %s. Set them in group_vars/all (wandb_redis_connect_host "
-            "defaults to the W&B network gateway only when the host is also in the wandb_redis "
-            "group), or give %s explicitly."
-            % (
-                ", ".join(
-                    "wandb_redis_connect_host" if k == "host" else "wandb_redis_" + k
-                    for k in missing
-                ),
-                out.var("redis_url"),
-            ),
-        )
-        return ""
-    try:
-        return redis_url(
+    return _connection(
+        config,
+        out,
+        "redis",
+        lambda r: redis_url(
             r["password"],
             r["host"],
             r.get("port") or 6379,
@@ -215,10 +216,8 @@ def _redis(config, out):
             bool(r.get("tls")),
             r.get("ttl_in_seconds"),
             r.get("ca_cert_path") or None,
-        )
-    except ServiceURLError as e:
-        out.error("wandb_redis_*", "REDIS cannot be built from wandb_redis_*: %s." % e)
-        return ""
+        ),
+    )
 
 
 def _bucket(config, out):
