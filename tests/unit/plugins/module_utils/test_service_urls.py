@@ -109,9 +109,25 @@ def test_bucket_url_forms():
         ({"bucket": ""}, "bucket name"),
         ({"bucket": "b", "access_key": "a"}, "endpoint host"),
         ({"bucket": "b", "host": "h", "access_key": "a"}, "both access_key"),
-        ({"bucket": "b", "scheme": "az"}, "scheme"),
+        ({"bucket": "b", "scheme": "ftp"}, "scheme"),
+        ({"bucket": "b", "scheme": "az"}, "storage account"),
+        ({"bucket": "b", "scheme": "az", "account": "acct", "host": "h"}, "no host"),
+        ({"bucket": "b", "account": "acct"}, "only valid for az"),
+        ({"bucket": "b", "prefix": "/lead"}, "prefix"),
+        ({"bucket": "b", "prefix": "a//b"}, "prefix"),
+        ({"bucket": "b", "prefix": "sp ace"}, "prefix"),
+        ({"bucket": "b", "prefix": "at@sign"}, "prefix"),
     ],
 )
 def test_bucket_url_refuses_bad_values(kwargs, message):
     with pytest.raises(ServiceURLError, match=message):
         bucket_url(**kwargs)
+
+
+def test_bucket_url_prefix_and_azure():
+    url = bucket_url("wandb", host="h:9000", access_key="a", secret_key="s", prefix="w/prod")
+    assert url == "s3://a:s@h:9000/wandb/w/prod?tls=true"
+    assert bucket_url("wandb", prefix="p") == "s3://wandb/p"
+    assert bucket_url("wandb", scheme="gs", prefix="p/q") == "gs://wandb/p/q"
+    assert bucket_url("files", scheme="az", account="acct") == "az://acct/files"
+    assert bucket_url("files", scheme="az", account="acct", prefix="p") == "az://acct/files/p"
