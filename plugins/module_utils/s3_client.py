@@ -334,7 +334,9 @@ class Client(object):
                 "no answer from %s within %s s: check {endpoint}, and that a firewall lets "
                 "this host reach it" % (where, self.timeout),
             )
-        if isinstance(e, (http.client.RemoteDisconnected, http.client.BadStatusLine)):
+        if isinstance(
+            e, (http.client.RemoteDisconnected, http.client.BadStatusLine, ConnectionResetError)
+        ):
             hint = (
                 "if it serves HTTPS, set {tls} to true"
                 if not self.tls
@@ -342,7 +344,7 @@ class Client(object):
             )
             return S3Error(
                 "tls" if not self.tls else "endpoint",
-                "%s closed the connection without an HTTP answer: %s" % (where, hint),
+                "%s closed or reset the connection without an HTTP answer: %s" % (where, hint),
             )
         return S3Error(
             "endpoint", "cannot reach %s: %s" % (where, getattr(e, "strerror", None) or e)

@@ -69,7 +69,7 @@ def test_a_web_server_that_is_not_s3():
         (ConnectionRefusedError(111, "refused"), "endpoint", "nothing accepts connections"),
         (TimeoutError("timed out"), "endpoint", "no answer"),
         (ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"), "tls", "TLS"),
-        (http.client.RemoteDisconnected("closed"), "endpoint", "closed the connection"),
+        (http.client.RemoteDisconnected("closed"), "endpoint", "closed or reset the connection"),
     ],
 )
 def test_transport_errors_blame_the_setting(exc, setting, words):
