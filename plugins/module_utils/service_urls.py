@@ -20,6 +20,7 @@ MYSQL_TLS_MODES = ("true", "false", "skip-verify", "preferred")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
 ENDPOINT_HOST = re.compile(r"^(%s(\.%s)*|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?$" % (_LABEL, _LABEL))
+_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 REDIS_DEFAULT_TTL = 604800
 
 
@@ -112,11 +113,22 @@ def redis_url(
     return url
 
 
-def bucket_url(bucket, host=None, access_key=None, secret_key=None, tls=True, scheme="s3"):
+def bucket_url(
+    bucket,
+    host=None,
+    access_key=None,
+    secret_key=None,
+    tls=True,
+    scheme="s3",
+    prefix=None,
+    account=None,
+):
     """``BUCKET`` for W&B.
 
     ``s3://ACCESS:SECRET@HOST/BUCKET?tls=true`` for an S3-compatible store,
-    ``s3://BUCKET`` when the host has instance credentials, or ``gs://BUCKET``.
+    ``s3://BUCKET`` when the host has instance credentials, ``gs://BUCKET``, or
+    ``az://ACCOUNT/CONTAINER``; ``prefix`` (a path inside the bucket) follows the
+    bucket name.
     """
     if not bucket:
         raise ServiceURLError("bucket name must not be empty")
@@ -130,17 +142,35 @@ def bucket_url(bucket, host=None, access_key=None, secret_key=None, tls=True, sc
             "bucket endpoint host must be a host name or address with an optional :port, "
             "without scheme or path"
         )
-    if scheme not in ("s3", "gs"):
-        raise ServiceURLError("bucket scheme must be s3 or gs, got %r" % (scheme,))
+    if scheme not in ("s3", "gs", "az"):
+        raise ServiceURLError("bucket scheme must be s3, gs or az, got %r" % (scheme,))
+    path = ""
+    if prefix:
+        # W&B reads the path after the bucket as a key prefix; kept to characters
+        # that need no encoding, so no reader can disagree about it.
+        if not _PREFIX.match(str(prefix)):
+            raise ServiceURLError(
+                "bucket prefix may hold letters, digits, '.', '_', '-' and single '/' between "
+                "parts, without a leading or trailing '/'"
+            )
+        path = "/" + str(prefix)
+    if scheme == "az":
+        if not account:
+            raise ServiceURLError("az:// needs the storage account")
+        if host or access_key or secret_key:
+            raise ServiceURLError("az:// takes no host or access keys (AZURE_STORAGE_KEY)")
+        return "az://%s/%s%s" % (account, bucket, path)
+    if account:
+        raise ServiceURLError("a storage account is only valid for az")
     if not host:
         if access_key or secret_key:
             raise ServiceURLError("access keys need the S3-compatible endpoint host")
-        return "%s://%s" % (scheme, bucket)
+        return "%s://%s%s" % (scheme, bucket, path)
     if scheme != "s3":
         raise ServiceURLError("a custom endpoint host is only valid for s3")
     if not (access_key and secret_key):
         raise ServiceURLError("an S3-compatible endpoint needs both access_key and secret_key")
-    url = "s3://%s:%s@%s/%s" % (_enc(access_key), _enc(secret_key), host, bucket)
+    url = "s3://%s:%s@%s/%s%s" % (_enc(access_key), _enc(secret_key), host, bucket, path)
     if tls:
         url += "?tls=true"
     return url

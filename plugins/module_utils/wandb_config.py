@@ -220,24 +220,235 @@ def _redis(config, out):
     )
 
 
-def _bucket(config, out):
-    explicit = config.get("bucket_url") or ""
-    if explicit:
-        return explicit
-    params = config.get("bucket") or {}
-    if not params:
-        return ""
+# --- object storage (the storage role's variables) -------------------------
+STORAGE_PREFIX = "wandb_storage_"
+STORAGE_TYPES = ("s3", "gcs", "azure")
+# W&B's docs: a third-party (S3-compatible) store is paired with the internal queue.
+BUCKET_QUEUE_INTERNAL = "internal://"
+# S3's bucket naming rules; S3-compatible stores accept these names too.
+_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+_AZURE_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+_AZURE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
+_ENDPOINT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
+_PATH_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+_REGION = re.compile(r"^[A-Za-z0-9_.-]+$")
+# The storage variables that only mean something for one kind of store.
+_S3_ONLY = ("endpoint", "access_key", "secret_key", "region", "kms_key_id")
+_AZURE_ONLY = ("azure_account", "azure_key")
+
+
+def storage(config):
+    """W&B's object-storage settings from the storage variables (without their prefix).
+
+    Returns ``env`` (BUCKET, AWS_REGION, AWS_S3_KMS_ID, AZURE_STORAGE_KEY as set),
+    ``kind`` (``none``, ``s3``, ``s3_instance``, ``gcs`` or ``azure``), ``checkable``
+    (the collection can prove the bucket from the W&B host: an S3 API with keys),
+    ``errors`` and ``warnings``, each naming a ``wandb_storage_*`` variable and
+    never quoting a credential.
+    """
+    out = _Result(STORAGE_PREFIX)
+    warnings = []
+    c = dict(config or {})
+    kind = str(c.get("type") or "s3").lower()
+    bucket = str(c.get("bucket") or "")
+    result = {"env": {}, "kind": "none", "checkable": False, "errors": out.errors}
+    result["warnings"] = warnings
+    if kind not in STORAGE_TYPES:
+        out.error(
+            out.var("type"),
+            '%s must be one of %s, got "%s".' % (out.var("type"), ", ".join(STORAGE_TYPES), kind),
+        )
+        return result
+    if not bucket:
+        stray = [out.var(k) for k in _S3_ONLY + _AZURE_ONLY + ("path_prefix",) if c.get(k)]
+        if stray:
+            out.error(
+                out.var("bucket"),
+                "%s is empty (W&B keeps files in /vol) but %s %s set: set %s, or drop them."
+                % (
+                    out.var("bucket"),
+                    ", ".join(stray),
+                    "is" if len(stray) == 1 else "are",
+                    out.var("bucket"),
+                ),
+            )
+        return result
+    prefix = str(c.get("path_prefix") or "")
+    if prefix and not _PATH_PREFIX.match(prefix):
+        out.error(
+            out.var("path_prefix"),
+            "%s may hold letters, digits, '.', '_', '-' and single '/' between parts, "
+            "without a leading or trailing '/' (e.g. wandb/prod)." % out.var("path_prefix"),
+        )
+        prefix = ""
+    ignored = [
+        out.var(k)
+        for k in (_AZURE_ONLY if kind != "azure" else ()) + (_S3_ONLY if kind != "s3" else ())
+        if c.get(k)
+    ]
+    if ignored:
+        out.error(
+            out.var("type"),
+            "%s is %s, which does not read %s: drop %s."
+            % (out.var("type"), kind, ", ".join(ignored), "it" if len(ignored) == 1 else "them"),
+        )
+    if kind == "s3":
+        _storage_s3(c, bucket, prefix, out, warnings, result)
+    elif kind == "gcs":
+        if not _GCS_BUCKET.match(bucket):
+            out.error(out.var("bucket"), "%s is not a valid GCS bucket name." % out.var("bucket"))
+        result["kind"] = "gcs"
+        result["env"]["BUCKET"] = bucket_url(bucket, scheme="gs", prefix=prefix or None)
+    else:
+        account = str(c.get("azure_account") or "")
+        if not _AZURE_ACCOUNT.match(account):
+            out.error(
+                out.var("azure_account"),
+                "%s must be the storage account name (3-24 lower-case letters and digits)."
+                % out.var("azure_account"),
+            )
+        if not _AZURE_CONTAINER.match(bucket):
+            out.error(
+                out.var("bucket"),
+                "%s must be the Azure container name (3-63 lower-case letters, digits and "
+                "single hyphens)." % out.var("bucket"),
+            )
+        if not out.errors:
+            result["env"]["BUCKET"] = bucket_url(
+                bucket, scheme="az", account=account, prefix=prefix or None
+            )
+            if c.get("azure_key"):
+                result["env"]["AZURE_STORAGE_KEY"] = str(c["azure_key"])
+        result["kind"] = "azure"
+    if out.errors:
+        result["env"] = {}
+    return result
+
+
+def _storage_s3(c, bucket, prefix, out, warnings, result):
+    endpoint = str(c.get("endpoint") or "")
+    access_key = str(c.get("access_key") or "")
+    secret_key = str(c.get("secret_key") or "")
+    region = str(c.get("region") or "")
+    if not _S3_BUCKET.match(bucket):
+        out.error(
+            out.var("bucket"),
+            "%s must be an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-', "
+            "starting and ending with a letter or digit." % out.var("bucket"),
+        )
+    if endpoint and not _ENDPOINT.match(endpoint):
+        hint = ""
+        if "://" in endpoint:
+            hint = " without a scheme (TLS is %s)" % out.var("tls")
+        elif "/" in endpoint:
+            hint = " without a path (the bucket is %s)" % out.var("bucket")
+        out.error(
+            out.var("endpoint"),
+            "%s must be HOST or HOST:PORT of the S3 API%s, e.g. s3.example.com:9000."
+            % (out.var("endpoint"), hint),
+        )
+    if endpoint and not (access_key and secret_key):
+        missing = [
+            out.var(k) for k, v in (("access_key", access_key), ("secret_key", secret_key)) if not v
+        ]
+        out.error(
+            missing[0],
+            "An S3-compatible endpoint (%s) needs access keys: set %s (keep the secret in a vault)."
+            % (out.var("endpoint"), " and ".join(missing)),
+        )
+    if not endpoint and (access_key or secret_key):
+        out.error(
+            out.var("endpoint"),
+            "Access keys are set but %s is empty: W&B reads keys only together with the S3 "
+            "endpoint (for AWS: s3.REGION.amazonaws.com). Set it, or drop the keys to use the "
+            "host's instance credentials." % out.var("endpoint"),
+        )
+    if region and not _REGION.match(region):
+        out.error(out.var("region"), "%s must be a region name like us-east-1." % out.var("region"))
+    if c.get("tls") is False or str(c.get("tls")).lower() == "false":
+        warnings.append(
+            "%s is false: W&B, the SDK and browsers reach the bucket over plain HTTP, and the "
+            "presigned URLs W&B hands out travel unencrypted." % out.var("tls")
+        )
+    result["kind"] = "s3" if endpoint else "s3_instance"
+    result["checkable"] = bool(endpoint and access_key and secret_key)
+    if out.errors:
+        return
     try:
-        return bucket_url(**params)
+        result["env"]["BUCKET"] = bucket_url(
+            bucket,
+            host=endpoint or None,
+            access_key=access_key or None,
+            secret_key=secret_key or None,
+            tls=not (c.get("tls") is False or str(c.get("tls")).lower() == "false"),
+            prefix=prefix or None,
+        )
+    except ServiceURLError as e:
+        out.error(out.var("bucket"), "BUCKET cannot be built from %s*: %s." % (STORAGE_PREFIX, e))
+        return
+    if region:
+        result["env"]["AWS_REGION"] = region
+    if c.get("kms_key_id"):
+        result["env"]["AWS_S3_KMS_ID"] = str(c["kms_key_id"])
+
+
+def _bucket(config, out):
+    """BUCKET and its companions, from the storage variables or the older server ones."""
+    store = storage(config.get("storage") or {})
+    out.errors.extend(store["errors"])
+    explicit = config.get("bucket_url") or ""
+    params = config.get("bucket") or {}
+    legacy = {"AWS_REGION": config.get("aws_region") or "", "AWS_S3_KMS_ID": ""}
+    legacy["AWS_S3_KMS_ID"] = config.get("aws_s3_kms_id") or ""
+    if store["kind"] != "none":
+        if explicit or params:
+            out.error(
+                STORAGE_PREFIX + "bucket",
+                "%sbucket and %s both set BUCKET: keep the %s* variables and remove %s "
+                "(deprecated)."
+                % (
+                    STORAGE_PREFIX,
+                    out.var("bucket_url" if explicit else "bucket"),
+                    STORAGE_PREFIX,
+                    out.var("bucket_url" if explicit else "bucket"),
+                ),
+            )
+        clash = [
+            (name, key)
+            for name, key in (("aws_region", "AWS_REGION"), ("aws_s3_kms_id", "AWS_S3_KMS_ID"))
+            if legacy[key] and store["env"].get(key) and legacy[key] != store["env"][key]
+        ]
+        for name, key in clash:
+            out.error(
+                out.var(name),
+                "%s and %s both set %s to different values: keep %s and remove %s (deprecated)."
+                % (
+                    out.var(name),
+                    STORAGE_PREFIX + ("region" if key == "AWS_REGION" else "kms_key_id"),
+                    key,
+                    STORAGE_PREFIX + ("region" if key == "AWS_REGION" else "kms_key_id"),
+                    out.var(name),
+                ),
+            )
+        env = dict(legacy)
+        env.update(store["env"])
+        return env, store["warnings"]
+    if explicit:
+        return dict(legacy, BUCKET=explicit), []
+    if not params:
+        return dict(legacy), []
+    try:
+        return dict(legacy, BUCKET=bucket_url(**params)), []
     except ServiceURLError as e:
         out.error(out.var("bucket"), "%s: %s." % (out.var("bucket"), e))
     except TypeError:
         out.error(
             out.var("bucket"),
-            "%s has unknown keys: use bucket, host, access_key, secret_key, tls, scheme."
-            % out.var("bucket"),
+            "%s has unknown keys: use bucket, host, access_key, secret_key, tls, scheme, prefix, "
+            "account." % out.var("bucket"),
         )
-    return ""
+    return dict(legacy), []
 
 
 def _oidc(config, out):
@@ -386,7 +597,8 @@ def settings(config, prefix="wandb_server_"):
             "LICENSE is empty: set %s (keep it in a vault)." % out.var("license"),
         )
     redis_env = _redis(config, out)
-    bucket = _bucket(config, out)
+    bucket_env, warnings = _bucket(config, out)
+    bucket = bucket_env.get("BUCKET", "")
     limiter = config.get("rate_limiter") or ""
     smtp = config.get("smtp_url") or ""
     if smtp and not smtp.startswith("smtp://"):
@@ -403,8 +615,8 @@ def settings(config, prefix="wandb_server_"):
         "BUCKET": bucket,
         # A queue only means something beside a bucket.
         "BUCKET_QUEUE": (config.get("bucket_queue") or "") if bucket else "",
-        "AWS_REGION": config.get("aws_region") or "",
-        "AWS_S3_KMS_ID": config.get("aws_s3_kms_id") or "",
+        "AWS_REGION": bucket_env.get("AWS_REGION", ""),
+        "AWS_S3_KMS_ID": bucket_env.get("AWS_S3_KMS_ID", ""),
         "DISABLE_SSO_PROVISIONING": _flag(config.get("disable_sso_provisioning")),
         "SESSION_LENGTH": _text(config.get("session_length")),
         "GORILLA_LIMITER": redis_env if limiter == "redis" else limiter,
@@ -414,7 +626,16 @@ def settings(config, prefix="wandb_server_"):
     env.update(_oidc(config, out))
     env.update(_rate_limits(config, out))
     env.update(_ldap(config, out))
-    env.update(_extra(config, out))
+    extra = _extra(config, out)
+    if "AZURE_STORAGE_KEY" in bucket_env and "AZURE_STORAGE_KEY" in extra:
+        out.error(
+            out.var("extra_env"),
+            "%s sets AZURE_STORAGE_KEY, which %sazure_key sets too: keep only %sazure_key."
+            % (out.var("extra_env"), STORAGE_PREFIX, STORAGE_PREFIX),
+        )
+    if "AZURE_STORAGE_KEY" in bucket_env:
+        env["AZURE_STORAGE_KEY"] = bucket_env["AZURE_STORAGE_KEY"]
+    env.update(extra)
     env = {k: v for k, v in env.items() if v != ""}
     multiline = sorted(k for k, v in env.items() if "\n" in v or "\r" in v)
     if multiline:
@@ -444,4 +665,5 @@ def settings(config, prefix="wandb_server_"):
         "ready_path": READY_PATH,
         "health_path": HEALTH_PATH,
         "errors": out.errors,
+        "warnings": warnings,
     }

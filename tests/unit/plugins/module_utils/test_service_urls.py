@@ -114,7 +114,6 @@ def test_bucket_url_forms():
         ({"bucket": ""}, "bucket name"),
         ({"bucket": "bkt", "access_key": "a"}, "endpoint host"),
         ({"bucket": "bkt", "host": "h", "access_key": "a"}, "both access_key"),
-        ({"bucket": "bkt", "scheme": "az"}, "scheme"),
         # Not URL-safe: they would change where BUCKET points.
         ({"bucket": "b"}, "bucket name must be 3-63"),
         ({"bucket": "My_Bucket"}, "bucket name must be 3-63"),
@@ -137,8 +136,25 @@ def test_bucket_url_forms():
             {"bucket": "bkt", "host": "s3 .test", "access_key": "a", "secret_key": "s"},
             "without scheme",
         ),
+        ({"bucket": "bkt", "scheme": "ftp"}, "scheme"),
+        ({"bucket": "bkt", "scheme": "az"}, "storage account"),
+        ({"bucket": "bkt", "scheme": "az", "account": "acct", "host": "h"}, "no host"),
+        ({"bucket": "bkt", "account": "acct"}, "only valid for az"),
+        ({"bucket": "bkt", "prefix": "/lead"}, "prefix"),
+        ({"bucket": "bkt", "prefix": "a//b"}, "prefix"),
+        ({"bucket": "bkt", "prefix": "sp ace"}, "prefix"),
+        ({"bucket": "bkt", "prefix": "at@sign"}, "prefix"),
     ],
 )
 def test_bucket_url_refuses_bad_values(kwargs, message):
     with pytest.raises(ServiceURLError, match=message):
         bucket_url(**kwargs)
+
+
+def test_bucket_url_prefix_and_azure():
+    url = bucket_url("wandb", host="h:9000", access_key="a", secret_key="s", prefix="w/prod")
+    assert url == "s3://a:s@h:9000/wandb/w/prod?tls=true"
+    assert bucket_url("wandb", prefix="p") == "s3://wandb/p"
+    assert bucket_url("wandb", scheme="gs", prefix="p/q") == "gs://wandb/p/q"
+    assert bucket_url("files", scheme="az", account="acct") == "az://acct/files"
+    assert bucket_url("files", scheme="az", account="acct", prefix="p") == "az://acct/files/p"

@@ -248,3 +248,142 @@ def test_insecure_issuer_by_name():
 def test_prefix_names_other_variables():
     errors = settings(base(rate_limits={"x": 1}), prefix="wandb_operator_")["errors"]
     assert errors[0]["var"] == "wandb_operator_rate_limits"
+
+
+# --- object storage (wandb_storage_*) ---------------------------------------
+S3_SECRET = "s3cr/t+key=%@:?"
+
+
+def s3(**overrides):
+    config = {
+        "type": "s3",
+        "bucket": "wandb-files",
+        "endpoint": "s3.example.test:9000",
+        "access_key": "AKIATEST",
+        "secret_key": S3_SECRET,
+        "tls": True,
+        "region": "us-east-1",
+        "path_prefix": "",
+        "kms_key_id": "",
+        "azure_account": "",
+        "azure_key": "",
+    }
+    config.update(overrides)
+    return config
+
+
+def test_storage_s3_builds_bucket_region_and_kms():
+    out = wandb_config.storage(s3(path_prefix="w/prod", kms_key_id="arn:aws:kms:x:1:key/k"))
+    assert out["errors"] == [] and out["warnings"] == []
+    assert out["kind"] == "s3" and out["checkable"]
+    assert out["env"] == {
+        "BUCKET": "s3://AKIATEST:s3cr%2Ft%2Bkey%3D%25%40%3A%3F@s3.example.test:9000/wandb-files"
+        "/w/prod?tls=true",
+        "AWS_REGION": "us-east-1",
+        "AWS_S3_KMS_ID": "arn:aws:kms:x:1:key/k",
+    }
+
+
+def test_storage_without_tls_warns():
+    out = wandb_config.storage(s3(tls=False))
+    assert out["env"]["BUCKET"].endswith("/wandb-files")
+    assert "wandb_storage_tls" in out["warnings"][0]
+
+
+def test_storage_instance_credentials_gcs_azure():
+    out = wandb_config.storage(s3(endpoint="", access_key="", secret_key="", region=""))
+    assert (out["kind"], out["checkable"], out["env"]) == (
+        "s3_instance",
+        False,
+        {"BUCKET": "s3://wandb-files"},
+    )
+    gcs = wandb_config.storage({"type": "gcs", "bucket": "wandb-files", "path_prefix": "p"})
+    assert (gcs["kind"], gcs["env"], gcs["errors"]) == ("gcs", {"BUCKET": "gs://wandb-files/p"}, [])
+    az = wandb_config.storage(
+        {"type": "azure", "bucket": "files", "azure_account": "acct1", "azure_key": "k=="}
+    )
+    assert az["errors"] == []
+    assert az["env"] == {"BUCKET": "az://acct1/files", "AZURE_STORAGE_KEY": "k=="}
+    assert not az["checkable"]
+
+
+def test_storage_empty_bucket_is_no_storage():
+    out = wandb_config.storage(s3(bucket="", endpoint="", access_key="", secret_key="", region=""))
+    assert (out["kind"], out["env"], out["errors"]) == ("none", {}, [])
+    assert wandb_config.storage({})["kind"] == "none"
+
+
+@pytest.mark.parametrize(
+    "overrides, var, words",
+    [
+        ({"type": "minio"}, "wandb_storage_type", "one of s3, gcs, azure"),
+        ({"bucket": ""}, "wandb_storage_bucket", "wandb_storage_endpoint"),
+        ({"bucket": "Wandb_Files"}, "wandb_storage_bucket", "S3 bucket name"),
+        ({"endpoint": "https://s3.example.test"}, "wandb_storage_endpoint", "without a scheme"),
+        ({"endpoint": "s3.example.test/wandb"}, "wandb_storage_endpoint", "without a path"),
+        ({"secret_key": ""}, "wandb_storage_secret_key", "needs access keys"),
+        ({"endpoint": ""}, "wandb_storage_endpoint", "instance credentials"),
+        ({"region": "eu west"}, "wandb_storage_region", "region name"),
+        ({"path_prefix": "/w"}, "wandb_storage_path_prefix", "leading"),
+        ({"azure_account": "acct"}, "wandb_storage_type", "does not read wandb_storage_azure"),
+    ],
+)
+def test_storage_errors_name_the_variable_not_the_secret(overrides, var, words):
+    out = wandb_config.storage(s3(**overrides))
+    assert out["errors"], out
+    assert out["errors"][0]["var"] == var
+    assert words in out["errors"][0]["msg"]
+    assert out["env"] == {}
+    for error in out["errors"]:
+        assert S3_SECRET not in error["msg"] and "s3cr" not in error["msg"]
+
+
+def test_storage_gcs_and_azure_refuse_s3_settings():
+    out = wandb_config.storage({"type": "gcs", "bucket": "wandb-files", "endpoint": "h"})
+    assert "does not read wandb_storage_endpoint" in out["errors"][0]["msg"]
+    out = wandb_config.storage({"type": "azure", "bucket": "files", "azure_account": "A!"})
+    assert out["errors"][0]["var"] == "wandb_storage_azure_account"
+
+
+def test_settings_read_the_storage_variables():
+    out = settings(base(storage=s3(kms_key_id="arn:k")))
+    env = out["env"]
+    assert env["BUCKET"].startswith("s3://AKIATEST:s3cr%2Ft")
+    assert env["BUCKET_QUEUE"] == "internal://"
+    assert (env["AWS_REGION"], env["AWS_S3_KMS_ID"]) == ("us-east-1", "arn:k")
+    assert "BUCKET" in out["secret_env_keys_set"]
+    assert out["env_keys"][4:8] == ["BUCKET", "BUCKET_QUEUE", "AWS_REGION", "AWS_S3_KMS_ID"]
+
+
+def test_settings_azure_key_is_secret_and_not_set_twice():
+    az = {"type": "azure", "bucket": "files", "azure_account": "acct1", "azure_key": "k=="}
+    out = settings(base(storage=az))
+    assert out["env"]["AZURE_STORAGE_KEY"] == "k=="
+    assert "AZURE_STORAGE_KEY" in out["secret_env_keys_set"]
+    both = settings(base(storage=az, extra_env={"AZURE_STORAGE_KEY": "other"}))
+    assert both["errors"][0]["var"] == "wandb_server_extra_env"
+
+
+def test_settings_keep_the_older_server_bucket_variables():
+    legacy = {"bucket": "files", "host": "s3.test:9000", "access_key": "AK", "secret_key": "s"}
+    out = settings(base(bucket=legacy, aws_region="eu-west-1", storage=s3(bucket="", **NO_S3)))
+    assert out["errors"] == []
+    assert out["env"]["BUCKET"] == "s3://AK:s@s3.test:9000/files?tls=true"
+    assert out["env"]["AWS_REGION"] == "eu-west-1"
+
+
+NO_S3 = {"endpoint": "", "access_key": "", "secret_key": "", "region": ""}
+
+
+def test_settings_refuse_old_and_new_bucket_together():
+    out = settings(base(bucket_url="s3://other", storage=s3()))
+    assert out["errors"][0]["var"] == "wandb_storage_bucket"
+    assert "wandb_server_bucket_url" in out["errors"][0]["msg"]
+    out = settings(base(aws_region="eu-west-1", storage=s3()))
+    assert out["errors"][0]["var"] == "wandb_server_aws_region"
+    # The same value twice is not a conflict: a site mid-migration keeps working.
+    assert settings(base(aws_region="us-east-1", storage=s3()))["errors"] == []
+
+
+def test_settings_pass_storage_warnings_on():
+    assert "wandb_storage_tls" in settings(base(storage=s3(tls=False)))["warnings"][0]
