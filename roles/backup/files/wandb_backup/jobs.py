@@ -310,16 +310,17 @@ def drill(cfg, state, log):
             )
         manifest = b.manifest()
         try:
-            counts, schema = mysql.load(
+            counts, schema, objects = mysql.load(
                 cfg,
                 os.path.join(b.path, DUMP),
                 d["defaults_file"],
                 d["database"],
                 manifest["mysql"],
                 decompress_argv(cfg),
-                strip_definers=True,
+                drill=True,
             )
             problems = mysql.compare_counts(manifest["mysql"]["tables"], counts)
+            problems += mysql.compare_objects(manifest["mysql"].get("objects"), objects)
             if schema.get("version") != manifest["schema"].get("version"):
                 problems.append(
                     "schema version %s, the manifest %s"
@@ -334,8 +335,9 @@ def drill(cfg, state, log):
                 % (b.name, "; ".join(problems))
             )
         log(
-            "drill: %s restored, %d tables and their row counts match; scratch database dropped"
-            % (b.name, len(counts))
+            "drill: %s restored, %d tables and their row counts match, and %s; scratch database "
+            "dropped"
+            % (b.name, len(counts), ", ".join("%d %s" % (objects[k], k) for k in sorted(objects)))
         )
     except BaseException as e:
         state.finish("drill", False, started, error=str(e) or type(e).__name__)
@@ -373,7 +375,7 @@ def restore_db(cfg, name, defaults_file, log, force=False):
     _refuse_running(cfg, force)
     database = cfg["mysql"]["database"]
     log("restoring the database %s from %s" % (database, name))
-    counts, schema = mysql.load(
+    counts, schema, objects = mysql.load(
         cfg,
         os.path.join(b.path, DUMP),
         defaults_file,
@@ -382,6 +384,7 @@ def restore_db(cfg, name, defaults_file, log, force=False):
         decompress_argv(cfg),
     )
     problems = mysql.compare_counts(manifest["mysql"]["tables"], counts)
+    problems += mysql.compare_objects(manifest["mysql"].get("objects"), objects)
     if schema.get("version") != manifest["schema"].get("version"):
         problems.append(
             "schema version %s, the manifest %s"

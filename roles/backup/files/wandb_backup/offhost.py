@@ -347,7 +347,7 @@ class SSHTarget(object):
         marker = _marker(name, objects, encrypted).decode()
         # The target checks what it stored before the copy gets its final name.
         self._run(
-            "cd %s && printf %%s %s | sha256sum -c --quiet - && printf %%s %s > %s "
+            "umask 077 && cd %s && printf %%s %s | sha256sum -c --quiet - && printf %%s %s > %s "
             "&& cd / && mv -T %s %s"
             % (
                 shlex.quote(tmp),
