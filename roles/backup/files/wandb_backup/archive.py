@@ -4,6 +4,7 @@ whatever the host calls it) compressed like the dump."""
 
 import os
 
+from .compress import VerifiedWriter
 from .errors import JobError
 from .proc import Pipeline
 
@@ -48,16 +49,27 @@ def create(cfg, tmp_dir, compress_cmd):
         path = os.path.join(tmp_dir, name)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
-            pipe = Pipeline([tar_argv, compress_cmd], out=out)
-            errs = pipe.wait(
-                "archiving %s" % content,
-                allowed={0: (TAR_SOME_FILES_DIFFER,)} if tolerant else None,
-            )
+            pipe = Pipeline([tar_argv, compress_cmd])
+            writer = VerifiedWriter(cfg, out, consumer=["tar", "--list", "--file=-"])
+            writer.pump(pipe.stdout, on_error=pipe.kill)
+            try:
+                failure = writer.failure()
+                if failure:
+                    raise JobError("writing %s failed: %s" % (name, failure))
+                errs = pipe.wait(
+                    "archiving %s" % content,
+                    allowed={0: (TAR_SOME_FILES_DIFFER,)} if tolerant else None,
+                )
+                written = writer.finish(content)
+            except BaseException:
+                pipe.kill()
+                writer.kill()
+                raise
         if pipe.codes[0] == TAR_SOME_FILES_DIFFER:
             warnings.append(
                 "%s: files changed while they were read (%s)" % (content, errs[0][-300:])
             )
-        files[name] = {"content": content}
+        files[name] = {"content": content, "written": written}
     return files, warnings
 
 

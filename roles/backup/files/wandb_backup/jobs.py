@@ -11,9 +11,9 @@ import subprocess
 import time
 
 from . import FORMAT, __version__, archive, mysql, offhost, retention, store
-from .compress import compress_argv, decompress_argv, read_back
+from .compress import compress_argv, decompress_argv
 from .errors import JobError, PartialCopy
-from .proc import tool_version
+from .proc import sha256_file, tool_version
 
 DUMP = "db.sql.zst"
 
@@ -130,12 +130,16 @@ def _build(cfg, tmp, name, kind, when, started, log):
     info = wandb_info(cfg)
     compress = compress_argv(cfg)
     files = {DUMP: {"content": "mysql-dump"}}
+    phases = {}
+    t0 = time.time()
     fd = os.open(os.path.join(tmp, DUMP), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
-        db, schema = mysql.snapshot_dump(cfg, out, compress, log)
+        db, schema, written = mysql.snapshot_dump(cfg, out, compress, log)
+    files[DUMP]["written"] = written
+    phases["dump"] = round(time.time() - t0, 3)
     log(
-        "dumped %s: %d tables, %d rows"
-        % (db["database"], len(db["tables"]), sum(db["tables"].values()))
+        "dumped %s in %.1f s: %d tables, %d rows"
+        % (db["database"], phases["dump"], len(db["tables"]), sum(db["tables"].values()))
     )
     # A copy of what a restore replaces is kept even when dirty: it is the way back.
     if schema["dirty"] and kind != store.SAFETY:
@@ -144,18 +148,26 @@ def _build(cfg, tmp, name, kind, when, started, log):
             "start on this database. This dump is not kept as a good backup; restore the last "
             "good one (restore.yml) instead" % (schema["table"], schema["version"])
         )
+    t0 = time.time()
     vol_files, warnings = archive.create(cfg, tmp, compress)
     files.update(vol_files)
+    phases["vol"] = round(time.time() - t0, 3)
     for warning in warnings:
         log("warning: %s" % warning)
+    # Each stream was decompressed and hashed as it was written; what is on
+    # disk must be exactly that.
+    t0 = time.time()
     for fname, meta in files.items():
-        consumer = None if meta["content"] == "mysql-dump" else ["tar", "--list", "--file=-"]
-        digest, size, tail = read_back(cfg, os.path.join(tmp, fname), consumer)
+        digest, size, tail = meta.pop("written")
+        if sha256_file(os.path.join(tmp, fname)) != (digest, size):
+            raise JobError("%s did not read back from disk as it was written" % fname)
         if meta["content"] == "mysql-dump" and mysql.DUMP_TRAILER not in tail:
             raise JobError(
                 "the dump has no completion line: mysqldump stopped early, the dump is truncated"
             )
         meta.update(size=size, sha256=digest, compression=cfg["compression"].get("tool", "zstd"))
+    phases["read_back"] = round(time.time() - t0, 3)
+    log("read every file back from disk in %.1f s: each is what was written" % phases["read_back"])
     finished = _utc_now()
     w = cfg["wandb"]
     manifest = {
@@ -165,6 +177,7 @@ def _build(cfg, tmp, name, kind, when, started, log):
         "created_at": _iso(when),
         "finished_at": _iso(finished),
         "duration_seconds": round(time.time() - started, 3),
+        "phase_seconds": phases,
         "host": socket.getfqdn(),
         "wandb": info,
         "schema": schema,
@@ -191,10 +204,13 @@ def _build(cfg, tmp, name, kind, when, started, log):
         os.path.join(tmp, store.SUMS),
         "".join("%s  %s\n" % (sums[n], n) for n in sorted(sums)).encode(),
     )
-    # What is on disk is what counts: the sums file is checked against the disk too.
-    problems = store.verify(store.Backup(os.path.dirname(tmp), os.path.basename(tmp), when, kind))
-    if problems:
-        raise JobError("the backup did not verify after writing: %s" % "; ".join(problems))
+    # The data files were hashed as read back from disk; the two small files
+    # written last are read back too.
+    if store.read_sums(os.path.join(tmp, store.SUMS)) != sums:
+        raise JobError("%s did not read back as written" % store.SUMS)
+    with open(os.path.join(tmp, store.MANIFEST), "rb") as f:
+        if hashlib.sha256(f.read()).hexdigest() != sums[store.MANIFEST]:
+            raise JobError("%s did not read back as written" % store.MANIFEST)
     return manifest
 
 

@@ -19,6 +19,7 @@ import subprocess
 import threading
 import time
 
+from .compress import VerifiedWriter
 from .config import pymysql_args
 from .errors import JobError
 from .proc import Pipeline, tool_version
@@ -149,12 +150,16 @@ def _dump_started(cur, me):
 
 
 def snapshot_dump(cfg, out_file, compress_cmd, log):
-    """Dumps the W&B database into ``out_file`` (compressed); returns what the manifest records."""
+    """Dumps the W&B database into ``out_file`` (compressed, checked as written).
+
+    Returns what the manifest records, the schema, and (sha256, size, tail)
+    of what was written.
+    """
     m = cfg["mysql"]
     database = m["database"]
     tool_line = tool_version([m.get("dump_tool", "mysqldump"), "--version"])
     conn = connect(m["defaults_file"], database, hint=cfg.get("hints", {}).get("backup_password"))
-    pipe = None
+    pipe = writer = None
     try:
         cur = conn.cursor()
         cur.execute("SELECT VERSION(), CONNECTION_ID()")
@@ -174,7 +179,9 @@ def snapshot_dump(cfg, out_file, compress_cmd, log):
         try:
             cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
-            pipe = Pipeline([dump_argv(cfg, tool_line), compress_cmd], out=out_file)
+            pipe = Pipeline([dump_argv(cfg, tool_line), compress_cmd])
+            writer = VerifiedWriter(cfg, out_file)
+            writer.pump(pipe.stdout, on_error=pipe.kill)
             deadline = time.time() + int(m.get("dump_start_timeout", 60))
             while not _dump_started(cur, me):
                 rc = pipe.procs[0].poll()
@@ -204,25 +211,35 @@ def snapshot_dump(cfg, out_file, compress_cmd, log):
         schema = read_schema(cur, cfg, tables)
         objects = count_objects(cur, database)
         cur.execute("COMMIT")
+        failure = writer.failure()
+        if failure:
+            raise JobError("writing the dump failed: %s" % failure)
         pipe.wait("the database dump")
         pipe = None
+        written = writer.finish("the dump")
     except BaseException:
         if pipe is not None:
             pipe.kill()
+        if writer is not None:
+            writer.kill()
         raise
     finally:
         conn.close()
-    return {
-        "database": database,
-        "server_version": server_version,
-        "character_set": charset,
-        "collation": collation,
-        "tables": counts,
-        "objects": objects,
-        "row_counts": "counted in a snapshot opened with the dump's under a global read lock",
-        "snapshot_lock_seconds": lock_seconds,
-        "dump_tool": tool_line,
-    }, schema
+    return (
+        {
+            "database": database,
+            "server_version": server_version,
+            "character_set": charset,
+            "collation": collation,
+            "tables": counts,
+            "objects": objects,
+            "row_counts": "counted in a snapshot opened with the dump's under a global read lock",
+            "snapshot_lock_seconds": lock_seconds,
+            "dump_tool": tool_line,
+        },
+        schema,
+        written,
+    )
 
 
 def read_schema(cur, cfg, tables=None):

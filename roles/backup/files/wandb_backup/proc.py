@@ -1,11 +1,9 @@
 """Child processes: pipelines of tools, their exit codes and their complaints."""
 
-import contextlib
 import hashlib
 import os
 import subprocess
 import tempfile
-import threading
 
 from .errors import JobError
 
@@ -95,34 +93,6 @@ class Pipeline(object):
             raise JobError("%s failed: %s" % (what, "; ".join(failed)))
         self.codes = codes
         return [_tail(e) for e in self.errs]
-
-
-def feed_file(path, proc_stdin, hasher=None):
-    """Writes a file into a child's stdin in a thread; returns (thread, result dict)."""
-    result = {"size": 0, "error": None}
-
-    def run():
-        try:
-            with open(path, "rb") as f:
-                while True:
-                    chunk = f.read(CHUNK)
-                    if not chunk:
-                        break
-                    if hasher is not None:
-                        hasher.update(chunk)
-                    result["size"] += len(chunk)
-                    proc_stdin.write(chunk)
-        except BrokenPipeError:
-            result["error"] = "the reader stopped early"
-        except OSError as e:
-            result["error"] = e.strerror
-        finally:
-            with contextlib.suppress(OSError):
-                proc_stdin.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, result
 
 
 def sha256_file(path):
