@@ -472,9 +472,10 @@ def backup_plan(config, prefix="wandb_backup_"):
     if vol == "env" and not has_bucket:
         out.error(
             out.var("vol"),
-            "%s is env, but no bucket is configured (wandb_server_bucket_url / wandb_server_bucket), "
-            "so W&B keeps its files under %s and a backup of %s/%s alone would lose them. Set %s to "
-            "auto or full." % (out.var("vol"), DATA_PATH, DATA_PATH, ENV_SUBDIR, out.var("vol")),
+            "%s is env, but no bucket is configured (wandb_server_bucket_url / "
+            "wandb_server_bucket), so W&B keeps its files under %s and a backup of %s/%s alone "
+            "would lose them. Set %s to auto or full."
+            % (out.var("vol"), DATA_PATH, DATA_PATH, ENV_SUBDIR, out.var("vol")),
         )
     mode = vol if vol != "auto" else ("env" if has_bucket else "full")
     return {

@@ -234,7 +234,7 @@ def prune(cfg, log, overrides=None):
             log("retention: deleting %s" % b.name)
             store.remove_tree(b.path)
             deleted.append(b.name)
-    return {"kept": {k: v for k, v in sorted(keep.items())}, "deleted": deleted}
+    return {"kept": dict(sorted(keep.items())), "deleted": deleted}
 
 
 def copy_offhost(cfg, state, log):
