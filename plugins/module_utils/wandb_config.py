@@ -667,3 +667,56 @@ def settings(config, prefix="wandb_server_"):
         "errors": out.errors,
         "warnings": warnings,
     }
+
+
+# --- what a backup must keep (see the product contract) ------------------------
+# W&B writes its session signing key, settings and local users under /vol/env on
+# its first boot: a restore without them breaks every session and local login.
+ENV_SUBDIR = "env"
+# golang-migrate's bookkeeping: the schema version W&B's migrations reached, and
+# whether one died half-way ("dirty"; the container then refuses to start).
+MIGRATIONS_TABLE = "schema_migrations"
+MIGRATIONS_VERSION_COLUMN = "version"
+MIGRATIONS_DIRTY_COLUMN = "dirty"
+BACKUP_VOL_MODES = ("auto", "full", "env")
+
+
+def backup_plan(config, prefix="wandb_backup_"):
+    """What a backup of this site must hold besides the database.
+
+    ``config``: ``bucket_url`` and ``bucket`` as the server role has them, and
+    ``vol`` (``auto``, ``full`` or ``env``). Without a bucket W&B keeps its files
+    under /vol, so all of /vol is kept; with one, only /vol/env. Like
+    ``settings``, it never raises: problems come back in ``errors``.
+    """
+    out = _Result(prefix)
+    has_bucket = bool(_bucket(config, _Result("wandb_server_")))
+    vol = config.get("vol") or "auto"
+    if vol not in BACKUP_VOL_MODES:
+        out.error(
+            out.var("vol"),
+            '%s must be one of: %s, got "%s".' % (out.var("vol"), ", ".join(BACKUP_VOL_MODES), vol),
+        )
+        vol = "auto"
+    if vol == "env" and not has_bucket:
+        out.error(
+            out.var("vol"),
+            "%s is env, but no bucket is configured (wandb_server_bucket_url / "
+            "wandb_server_bucket), so W&B keeps its files under %s and a backup of %s/%s alone "
+            "would lose them. Set %s to auto or full."
+            % (out.var("vol"), DATA_PATH, DATA_PATH, ENV_SUBDIR, out.var("vol")),
+        )
+    mode = vol if vol != "auto" else ("env" if has_bucket else "full")
+    return {
+        "data_path": DATA_PATH,
+        "env_subdir": ENV_SUBDIR,
+        "vol_mode": mode,
+        "has_bucket": has_bucket,
+        "migrations": {
+            "table": MIGRATIONS_TABLE,
+            "version_column": MIGRATIONS_VERSION_COLUMN,
+            "dirty_column": MIGRATIONS_DIRTY_COLUMN,
+        },
+        "ready_path": READY_PATH,
+        "errors": out.errors,
+    }
