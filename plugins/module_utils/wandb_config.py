@@ -684,13 +684,19 @@ BACKUP_VOL_MODES = ("auto", "full", "env")
 def backup_plan(config, prefix="wandb_backup_"):
     """What a backup of this site must hold besides the database.
 
-    ``config``: ``bucket_url`` and ``bucket`` as the server role has them, and
-    ``vol`` (``auto``, ``full`` or ``env``). Without a bucket W&B keeps its files
+    ``config``: ``storage``, ``bucket_url`` and ``bucket`` as the server role has
+    them, and ``vol`` (``auto``, ``full`` or ``env``). Without a bucket W&B keeps its files
     under /vol, so all of /vol is kept; with one, only /vol/env. Like
     ``settings``, it never raises: problems come back in ``errors``.
     """
     out = _Result(prefix)
-    has_bucket = bool(_bucket(config, _Result("wandb_server_")))
+    # The server and storage roles report a malformed bucket; the plan only needs
+    # to know whether W&B is told to keep its files in one.
+    if str((config.get("storage") or {}).get("bucket") or ""):
+        has_bucket = True
+    else:
+        legacy = dict(config, storage={})
+        has_bucket = bool(_bucket(legacy, _Result("wandb_server_"))[0].get("BUCKET"))
     vol = config.get("vol") or "auto"
     if vol not in BACKUP_VOL_MODES:
         out.error(
@@ -701,10 +707,9 @@ def backup_plan(config, prefix="wandb_backup_"):
     if vol == "env" and not has_bucket:
         out.error(
             out.var("vol"),
-            "%s is env, but no bucket is configured (wandb_server_bucket_url / "
-            "wandb_server_bucket), so W&B keeps its files under %s and a backup of %s/%s alone "
+            "%s is env, but no bucket is configured (%sbucket), so W&B keeps its files under %s and a backup of %s/%s alone "
             "would lose them. Set %s to auto or full."
-            % (out.var("vol"), DATA_PATH, DATA_PATH, ENV_SUBDIR, out.var("vol")),
+            % (out.var("vol"), STORAGE_PREFIX, DATA_PATH, DATA_PATH, ENV_SUBDIR, out.var("vol")),
         )
     mode = vol if vol != "auto" else ("env" if has_bucket else "full")
     return {

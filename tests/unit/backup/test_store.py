@@ -104,3 +104,22 @@ def test_files_are_private(tmp_path):
     b = make(tmp_path)
     mode = os.stat(tmp_path / b.name / store.SUMS).st_mode & 0o777
     assert mode == 0o600
+
+
+def test_a_discarded_backup_stops_being_good_before_its_files_go(tmp_path, monkeypatch):
+    b = make(tmp_path)
+    seen = []
+
+    def interrupted_rmtree(path, *args, **kwargs):
+        # What a prune killed half-way leaves: the good list is read at that moment.
+        seen.append([g.name for g in store.good(str(tmp_path), "wandb")])
+        raise OSError("interrupted")
+
+    monkeypatch.setattr(store.shutil, "rmtree", interrupted_rmtree)
+    with pytest.raises(OSError):
+        store.discard(b.path)
+    assert seen == [[]]
+    assert store.good(str(tmp_path), "wandb") == []
+    assert [os.path.basename(p) for p in store.stale_temporaries(str(tmp_path))] == [
+        ".tmp-deleted-" + b.name
+    ]

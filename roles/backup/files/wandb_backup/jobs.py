@@ -232,7 +232,7 @@ def prune(cfg, log, overrides=None):
     for b in backups:
         if b.name not in keep:
             log("retention: deleting %s" % b.name)
-            store.remove_tree(b.path)
+            store.discard(b.path)
             deleted.append(b.name)
     return {"kept": dict(sorted(keep.items())), "deleted": deleted}
 
@@ -297,7 +297,11 @@ def run_backup(cfg, state, kind, log):
         state.finish("backup", False, started, error=str(e) or type(e).__name__)
         state.save(good_count=len(store.good(cfg["backup_dir"], cfg["name_prefix"])))
         raise
-    prune(cfg, log)
+    # A safety backup is taken by restore.yml while it restores another backup,
+    # maybe an old one fetched from off-host that retention would delete under
+    # it; the next scheduled run applies retention instead.
+    if kind != store.SAFETY:
+        prune(cfg, log)
     state.save(good_count=len(store.good(cfg["backup_dir"], cfg["name_prefix"])))
     failed = copy_offhost(cfg, state, log)
     if failed:

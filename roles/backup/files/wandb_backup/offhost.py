@@ -15,6 +15,7 @@ it (``gpg --decrypt``) given the key from your vault.
 """
 
 import configparser
+import contextlib
 import hashlib
 import json
 import os
@@ -64,7 +65,9 @@ class Session(object):
 
     def close(self):
         for argv in self.ssh_used:
-            subprocess.run(argv, capture_output=True, check=False, timeout=30)  # noqa: S603
+            # A master that does not answer ends with ControlPersist anyway.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                subprocess.run(argv, capture_output=True, check=False, timeout=30)  # noqa: S603
         if self._home:
             _forget_gnupg_home(self._home)
             self._home = None
@@ -160,6 +163,11 @@ def _marker(name, objects, encrypted):
 
 
 # --- S3 -----------------------------------------------------------------------
+def _denied(e):
+    code = getattr(e, "response", {}).get("Error", {}).get("Code")
+    return code in ("403", "AccessDenied", "Forbidden")
+
+
 class S3Target(object):
     label = "s3"
 
@@ -210,6 +218,10 @@ class S3Target(object):
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except Exception as e:
+            # A write-only key (PutObject only, as the role README advises) may not
+            # read the bucket: the upload itself is then the test.
+            if _denied(e):
+                return
             raise JobError(
                 "the bucket %s is not usable: %s" % (self.describe(), self._error(e))
             ) from None
@@ -220,7 +232,8 @@ class S3Target(object):
             return True
         except Exception as e:
             code = getattr(e, "response", {}).get("Error", {}).get("Code")
-            if code in ("404", "NoSuchKey", "NotFound"):
+            # Denied: a write-only key cannot look; upload again (same bytes).
+            if code in ("404", "NoSuchKey", "NotFound") or _denied(e):
                 return False
             raise JobError(
                 "cannot look up %s at %s: %s" % (name, self.describe(), self._error(e))
@@ -306,9 +319,15 @@ class SSHTarget(object):
         return ["ssh", *self._options(), dest, command]
 
     def _run(self, command, what):
-        done = subprocess.run(  # noqa: S603 - ssh with the job's fixed options
-            self._argv(command), capture_output=True, text=True, timeout=600, check=False
-        )
+        try:
+            done = subprocess.run(  # noqa: S603 - ssh with the job's fixed options
+                self._argv(command), capture_output=True, text=True, timeout=600, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise JobError(
+                "%s at %s did not finish in 600 s (the host or network hangs)"
+                % (what, self.describe())
+            ) from None
         if done.returncode != 0:
             raise JobError(
                 "%s at %s failed: %s"

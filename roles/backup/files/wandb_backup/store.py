@@ -130,6 +130,19 @@ def remove_tree(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+def discard(path):
+    """Deletes a backup so that no interruption leaves it looking good.
+
+    Renamed to a temporary name first (one atomic step: from then on it is not
+    a backup), then removed; what an interrupted removal leaves is a stale
+    temporary, swept by the next run. Errors are raised, not ignored.
+    """
+    parent, base = os.path.split(path.rstrip("/"))
+    doomed = os.path.join(parent, TMP_PREFIX + "deleted-" + base)
+    os.rename(path, doomed)
+    shutil.rmtree(doomed)
+
+
 def fsync_path(path):
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -51,3 +51,23 @@ def test_a_bad_bucket_never_leaks_into_errors():
     plan = backup_plan({"bucket": {"nonsense": "x"}, "vol": "auto"})
     assert plan["vol_mode"] == "full"
     assert plan["errors"] == []
+
+
+@pytest.mark.parametrize(
+    "storage",
+    [
+        {"type": "s3", "bucket": "wandb-files", "endpoint": "s3.test:9000"},
+        {"type": "s3", "bucket": "wandb-files", "endpoint": ""},
+        {"type": "gcs", "bucket": "wandb-files"},
+        {"type": "azure", "bucket": "wandb-files", "azure_account": "acct"},
+    ],
+)
+def test_the_storage_roles_bucket_counts_as_a_bucket(storage):
+    # What the backup role passes: the storage variables without their keys.
+    plan = backup_plan({"storage": storage, "vol": "auto"})
+    assert (plan["vol_mode"], plan["has_bucket"], plan["errors"]) == ("env", True, [])
+
+
+def test_no_storage_bucket_means_all_of_vol():
+    plan = backup_plan({"storage": {"type": "s3", "bucket": ""}, "vol": "auto"})
+    assert (plan["vol_mode"], plan["has_bucket"]) == ("full", False)
