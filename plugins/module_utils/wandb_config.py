@@ -85,6 +85,8 @@ MANAGED_ENV = (
     ("GORILLA_USE_IDENTIFIER_CLAIMS", False),
     ("DISABLE_SSO_PROVISIONING", False),
     ("SESSION_LENGTH", False),
+    # Break-glass local login while SSO is broken (the sso role's recovery playbook).
+    ("LOCAL_RESTORE", False),
     # The limiter reuses the REDIS URL, password included.
     ("GORILLA_LIMITER", True),
     ("GORILLA_EMAIL_SINK", True),
@@ -451,48 +453,279 @@ def _bucket(config, out):
     return dict(legacy), []
 
 
-def _oidc(config, out):
-    issuer = config.get("oidc_issuer") or ""
-    method = config.get("oidc_auth_method") or "implicit"
+# --- single sign-on (the sso role's variables) -------------------------------
+SSO_PREFIX = "wandb_sso_"
+# Where W&B's OIDC client sends users back, and its logout page (contract: SSO).
+OIDC_CALLBACK_PATH = "/oidc/callback"
+OIDC_LOGOUT_PATH = "/logout"
+OIDC_DISCOVERY_PATH = "/.well-known/openid-configuration"
+# What each auth method needs from the IdP: the response type W&B asks for, the
+# grant the client must be allowed, and (pkce) the code challenge method.
+OIDC_FLOWS = {
+    "implicit": {
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "grant_type": "implicit",
+        "code_challenge_method": "",
+    },
+    "pkce": {
+        "response_type": "code",
+        "response_mode": "query",
+        "grant_type": "authorization_code",
+        "code_challenge_method": "S256",
+    },
+}
+# The literal origin W&B's chart adds beside HOST when OIDC is on (form_post
+# callbacks arrive from an opaque origin).
+OIDC_NULL_ORIGIN = "null"
+SESSION_LENGTH_DEFAULT_HOURS = 720
+_SCOPE = re.compile(r"^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$")
+# The sso variable (without prefix) each older server variable stood for.
+_SSO_LEGACY = (
+    ("issuer", "oidc_issuer"),
+    ("client_id", "oidc_client_id"),
+    ("auth_method", "oidc_auth_method"),
+    ("secret", "oidc_secret"),
+    ("scopes", "oidc_custom_scopes"),
+    ("group_claims", "oidc_group_claims"),
+    ("use_identifier_claims", "oidc_use_identifier_claims"),
+    ("allow_insecure_issuer", "oidc_allow_insecure_issuer"),
+)
+
+
+def _origin(url):
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]+)", url or "")
+    return m.group(1) if m else ""
+
+
+def _join_origins(given, add):
+    origins = [o for o in re.split(r"[\s,]+", given or "") if o]
+    origins.extend(o for o in add if o not in origins)
+    return ",".join(origins)
+
+
+def _is_false(value):
+    return value is False or str(value).lower() in ("false", "no", "0")
+
+
+def sso(config, names=None, legacy=False):
+    """W&B's SSO settings from the sso variables (without their ``wandb_sso_`` prefix).
+
+    Keys read: ``issuer``, ``client_id``, ``auth_method`` (``implicit`` or ``pkce``),
+    ``secret``, ``scopes`` (list), ``group_claims``, ``use_identifier_claims``,
+    ``provisioning`` (false: W&B creates no user on first SSO login),
+    ``session_length`` (hours), ``allow_insecure_issuer``, ``local_restore``, and
+    ``host`` (W&B's HOST). ``names`` maps a key to the variable a message names
+    (default ``wandb_sso_<key>``); ``legacy`` keeps the older server variables'
+    leniency (client settings without an issuer are ignored, not refused).
+
+    Returns ``enabled``, ``issuer``, ``auth_method``, ``flow`` (what the IdP must
+    allow), ``discovery_url``, ``env``, ``cors_origins``, ``registration`` (what
+    the IdP administrator registers), ``local_restore``, ``errors`` and
+    ``warnings``; messages never quote a secret.
+    """
+    c = dict(config or {})
+    names = dict(names or {})
+    out = _Result(SSO_PREFIX)
+
+    def var(key):
+        return names.get(key) or out.var(key)
+
+    warnings = []
+    issuer = str(c.get("issuer") or "")
+    client_id = str(c.get("client_id") or "")
+    method = str(c.get("auth_method") or "implicit")
+    host = str(c.get("host") or "").rstrip("/")
+    env = {}
     if method not in OIDC_AUTH_METHODS:
+        out.error(
+            var("auth_method"),
+            '%s must be one of: %s, got "%s".'
+            % (var("auth_method"), ", ".join(OIDC_AUTH_METHODS), method),
+        )
+        method = "implicit"
+    length = c.get("session_length")
+    if length not in (None, ""):
+        if not re.match(r"^[0-9]+$", str(length)) or int(str(length)) < 1:
+            out.error(
+                var("session_length"),
+                "%s is the session length in whole hours (W&B's default is %d): set a number "
+                "of 1 or more, or leave it empty."
+                % (var("session_length"), SESSION_LENGTH_DEFAULT_HOURS),
+            )
+        else:
+            env["SESSION_LENGTH"] = str(int(str(length)))
+    if _is_false(c.get("provisioning", True)):
+        env["DISABLE_SSO_PROVISIONING"] = "true"
+    if c.get("local_restore") is True or str(c.get("local_restore")).lower() == "true":
+        env["LOCAL_RESTORE"] = "true"
+        warnings.append(
+            "%s is on: W&B ignores SSO and accepts the temporary local admin password it "
+            "printed to its log. Turn it off once SSO works again: sso_recovery.yml -e "
+            "wandb_sso_recovery=off (and %s: false in the inventory)."
+            % (var("local_restore"), var("local_restore"))
+        )
+    result = {
+        "enabled": False,
+        "issuer": issuer,
+        "auth_method": method,
+        "flow": dict(OIDC_FLOWS[method]),
+        "discovery_url": "",
+        "env": env,
+        "cors_origins": [],
+        "registration": {},
+        "local_restore": "LOCAL_RESTORE" in env,
+        "errors": out.errors,
+        "warnings": warnings,
+    }
+    if not issuer:
+        stray = [var(k) for k in ("client_id", "secret") if c.get(k)]
+        if stray and not legacy:
+            out.error(
+                var("issuer"),
+                "%s is empty (SSO off) but %s %s set: set %s to the IdP's issuer URL, or drop "
+                "them."
+                % (
+                    var("issuer"),
+                    ", ".join(stray),
+                    "is" if len(stray) == 1 else "are",
+                    var("issuer"),
+                ),
+            )
+        return result
+    if not re.match(r"^https?://[^/?#\s]+[^?#\s]*$", issuer):
+        out.error(
+            var("issuer"),
+            "%s must be the issuer URL with scheme and without query or spaces, e.g. "
+            "https://idp.example.com/realms/wandb." % var("issuer"),
+        )
+    elif issuer.startswith("http://") and not c.get("allow_insecure_issuer"):
+        # Tokens and the client secret would cross the network in clear.
+        out.error(
+            var("issuer"),
+            "%s uses http://: the IdP must be reached over TLS. Use its https:// issuer, or set "
+            "%s: true for a test IdP." % (var("issuer"), var("allow_insecure_issuer")),
+        )
+    if not client_id:
+        out.error(
+            var("client_id"),
+            "%s is set but %s is empty: set the client id registered at the IdP."
+            % (var("issuer"), var("client_id")),
+        )
+    scopes = c.get("scopes") or []
+    if isinstance(scopes, str):
+        scopes = [scopes]
+    bad = [str(s) for s in scopes if not _SCOPE.match(str(s))]
+    if bad:
+        out.error(
+            var("scopes"),
+            "%s holds %d scope(s) with a space, comma, quote or backslash: list each scope as "
+            "its own item (e.g. [groups, offline_access])." % (var("scopes"), len(bad)),
+        )
+    secret = str(c.get("secret") or "")
+    env.update(
+        {
+            "OIDC_ISSUER": issuer,
+            "OIDC_CLIENT_ID": client_id,
+            "OIDC_AUTH_METHOD": method,
+            # Releases read the client secret under either name (contract: SSO).
+            "OIDC_SECRET": secret,
+            "GORILLA_OIDC_SECRET": secret,
+            "GORILLA_OIDC_CUSTOM_SCOPES": ",".join(str(s) for s in scopes),
+            "GORILLA_ENABLE_SSO_GROUP_CLAIMS": _flag(c.get("group_claims")),
+            "GORILLA_USE_IDENTIFIER_CLAIMS": _flag(c.get("use_identifier_claims")),
+        }
+    )
+    origin = _origin(host)
+    flow = result["flow"]
+    result.update(
+        enabled=True,
+        discovery_url=issuer.rstrip("/") + OIDC_DISCOVERY_PATH,
+        env={k: v for k, v in env.items() if v != ""},
+        cors_origins=[o for o in (host, OIDC_NULL_ORIGIN) if o],
+        registration={
+            "client_id": client_id,
+            "redirect_uri": host + OIDC_CALLBACK_PATH if host else "",
+            "logout_uri": host + OIDC_LOGOUT_PATH if host else "",
+            "origin": origin,
+            "grant_type": flow["grant_type"],
+            "response_type": flow["response_type"],
+            "response_mode": flow["response_mode"],
+            "code_challenge_method": flow["code_challenge_method"],
+            "client_secret": bool(secret),
+        },
+    )
+    return result
+
+
+def sso_settings(config, prefix="wandb_server_"):
+    """The SSO part of ``settings`` on its own (same input shape: ``host``, ``sso``
+    and the older ``oidc_*``, ``session_length``, ``disable_sso_provisioning``)."""
+    out = _Result(prefix)
+    part = dict(_sso(config, out))
+    part["errors"] = out.errors
+    return part
+
+
+def _sso(config, out):
+    """The sso part of ``settings``: the sso variables, or the older server ones."""
+    new = dict(config.get("sso") or {})
+    new.setdefault("host", config.get("host") or "")
+    legacy_set = bool(config.get("oidc_issuer"))
+    if legacy_set and new.get("issuer"):
+        out.error(
+            SSO_PREFIX + "issuer",
+            "%sissuer and %s are both set: keep the %s* variables and remove the %s* ones "
+            "(deprecated)." % (SSO_PREFIX, out.var("oidc_issuer"), SSO_PREFIX, out.var("oidc_")),
+        )
+    names = {}
+    use_legacy = legacy_set and not new.get("issuer")
+    if use_legacy:
+        for key, old in _SSO_LEGACY:
+            new[key] = config.get(old)
+            names[key] = out.var(old)
+    elif config.get("oidc_auth_method") and config["oidc_auth_method"] not in OIDC_AUTH_METHODS:
         out.error(
             out.var("oidc_auth_method"),
             '%s must be one of: %s, got "%s".'
-            % (out.var("oidc_auth_method"), ", ".join(OIDC_AUTH_METHODS), method),
+            % (
+                out.var("oidc_auth_method"),
+                ", ".join(OIDC_AUTH_METHODS),
+                config["oidc_auth_method"],
+            ),
         )
-    if not issuer:
-        return {}
-    if not re.match(r"^https?://", issuer):
-        out.error(
-            out.var("oidc_issuer"),
-            "%s must be the issuer URL with scheme, e.g. https://idp.example.com/realms/wandb."
-            % out.var("oidc_issuer"),
-        )
-    elif issuer.startswith("http://") and not config.get("oidc_allow_insecure_issuer"):
-        # Tokens and the client secret would cross the network in clear.
-        out.error(
-            out.var("oidc_issuer"),
-            "%s uses http://: the IdP must be reached over TLS. Use its https:// issuer, or set "
-            "%s: true for a test IdP."
-            % (out.var("oidc_issuer"), out.var("oidc_allow_insecure_issuer")),
-        )
-    if not config.get("oidc_client_id"):
-        out.error(
-            out.var("oidc_client_id"),
-            "%s is set but %s is empty: set the client id registered at the IdP."
-            % (out.var("oidc_issuer"), out.var("oidc_client_id")),
-        )
-    secret = config.get("oidc_secret") or ""
-    return {
-        "OIDC_ISSUER": issuer,
-        "OIDC_CLIENT_ID": config.get("oidc_client_id") or "",
-        "OIDC_AUTH_METHOD": method,
-        "OIDC_SECRET": secret,
-        "GORILLA_OIDC_SECRET": secret,
-        "GORILLA_OIDC_CUSTOM_SCOPES": ",".join(config.get("oidc_custom_scopes") or []),
-        "GORILLA_ENABLE_SSO_GROUP_CLAIMS": _flag(config.get("oidc_group_claims")),
-        "GORILLA_USE_IDENTIFIER_CLAIMS": _flag(config.get("oidc_use_identifier_claims")),
-    }
+    # Two older server variables, independent of the issuer.
+    if config.get("disable_sso_provisioning"):
+        new["provisioning"] = False
+        names.setdefault("provisioning", out.var("disable_sso_provisioning"))
+    old_length = config.get("session_length")
+    if old_length not in (None, ""):
+        if new.get("session_length") in (None, ""):
+            new["session_length"] = old_length
+            names.setdefault("session_length", out.var("session_length"))
+        elif str(new["session_length"]) != str(old_length):
+            out.error(
+                SSO_PREFIX + "session_length",
+                "%ssession_length and %s both set SESSION_LENGTH to different values: keep "
+                "%ssession_length and remove %s (deprecated)."
+                % (SSO_PREFIX, out.var("session_length"), SSO_PREFIX, out.var("session_length")),
+            )
+    part = sso(new, names, legacy=use_legacy)
+    out.errors.extend(part["errors"])
+    if use_legacy:
+        part["warnings"] = [
+            *part["warnings"],
+            "DEPRECATED: %s* still set W&B's OIDC settings. Move them to the %s* variables "
+            "(%s); see roles/sso/README.md."
+            % (
+                out.var("oidc_"),
+                SSO_PREFIX,
+                ", ".join(
+                    "%s -> %s%s" % (out.var(old), SSO_PREFIX, key) for key, old in _SSO_LEGACY[:4]
+                ),
+            ),
+        ]
+    return part
 
 
 def _rate_limits(config, out):
@@ -617,16 +850,21 @@ def settings(config, prefix="wandb_server_"):
         "BUCKET_QUEUE": (config.get("bucket_queue") or "") if bucket else "",
         "AWS_REGION": bucket_env.get("AWS_REGION", ""),
         "AWS_S3_KMS_ID": bucket_env.get("AWS_S3_KMS_ID", ""),
-        "DISABLE_SSO_PROVISIONING": _flag(config.get("disable_sso_provisioning")),
-        "SESSION_LENGTH": _text(config.get("session_length")),
         "GORILLA_LIMITER": redis_env if limiter == "redis" else limiter,
         "GORILLA_EMAIL_SINK": smtp,
         "GORILLA_EMAIL_FROM_ADDRESS": config.get("smtp_from") or "",
     }
-    env.update(_oidc(config, out))
+    sso_part = _sso(config, out)
+    warnings = warnings + sso_part["warnings"]
+    env.update(sso_part["env"])
     env.update(_rate_limits(config, out))
     env.update(_ldap(config, out))
     extra = _extra(config, out)
+    if sso_part["cors_origins"]:
+        # W&B's chart: the site's own origins first, then HOST and "null".
+        extra["GORILLA_CORS_ORIGINS"] = _join_origins(
+            extra.get("GORILLA_CORS_ORIGINS", ""), sso_part["cors_origins"]
+        )
     if "AZURE_STORAGE_KEY" in bucket_env and "AZURE_STORAGE_KEY" in extra:
         out.error(
             out.var("extra_env"),
@@ -664,6 +902,7 @@ def settings(config, prefix="wandb_server_"):
         "user": DEFAULT_USER,
         "ready_path": READY_PATH,
         "health_path": HEALTH_PATH,
+        "sso": {k: sso_part[k] for k in ("enabled", "auth_method", "issuer", "registration")},
         "errors": out.errors,
         "warnings": warnings,
     }

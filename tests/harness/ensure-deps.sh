@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # docker.io: the engine; debootstrap: the host images; openssl: test
 # certificates; git: ansible-test and the build read the file list from it;
 # rsync: molecule's docker driver copies build contexts with it.
-pkgs=(docker.io debootstrap make openssl python3-venv git curl rsync)
+# nodejs: the sso scenario's OpenID provider (its npm is needed too; Debian splits it out,
+# NodeSource's package carries it, so it is not listed: ensure-oidc-provider.sh says when missing).
+pkgs=(docker.io debootstrap make openssl python3-venv git curl rsync nodejs)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
