@@ -36,10 +36,11 @@ dockerd: deps
 venv: deps
 	@$(HARNESS)/ensure-venv.sh
 
-## images: cached systemd host images and the wandb/local contract fixture
-images: dockerd
+## images: cached systemd host images, the wandb/local contract fixture and the Kubernetes test API server
+images: dockerd venv
 	@$(HARNESS)/build-host-images.sh
 	@$(TOP)/tests/fixture/build.sh
+	@$(VENV)/bin/python $(TOP)/tests/integration/servers.py build k8s
 
 fixture: dockerd
 	@$(TOP)/tests/fixture/build.sh
