@@ -18,14 +18,14 @@ export ANSIBLE_FORCE_COLOR := 0
 export NO_COLOR := 1
 SCENARIO ?=
 
-.PHONY: test prepare deps dockerd venv images fixture lint sanity unit integration molecule clean-containers demo demo-destroy build docs
+.PHONY: test prepare deps dockerd venv images k8s-image fixture lint sanity unit integration molecule clean-containers demo demo-destroy build docs
 
 ## test: everything CI runs, from a fresh machine; prints the wall time
 test:
 	@$(HARNESS)/run-all.sh
 
 ## prepare: machine packages, dockerd, venv and images (no tests)
-prepare: deps dockerd venv images
+prepare: deps dockerd venv images k8s-image
 
 deps:
 	@$(HARNESS)/ensure-deps.sh
@@ -40,6 +40,11 @@ venv: deps
 images: dockerd
 	@$(HARNESS)/build-host-images.sh
 	@$(TOP)/tests/fixture/build.sh
+
+## k8s-image: the cached Kubernetes test API server (molecule operator; ~6-7 min cold, so
+## prepare builds it, and it can run in the background of other stages)
+k8s-image: dockerd venv images
+	@$(BIN)/python $(TOP)/tests/integration/servers.py build k8s
 
 fixture: dockerd
 	@$(TOP)/tests/fixture/build.sh
@@ -61,7 +66,7 @@ integration: venv dockerd
 	@$(BIN)/pytest -q tests/integration
 
 ## molecule: all scenarios, or SCENARIO=name
-molecule: venv images
+molecule: venv images k8s-image
 	@$(HARNESS)/molecule.sh $(SCENARIO)
 
 clean-containers:

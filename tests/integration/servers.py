@@ -9,6 +9,9 @@ files it copies and the base image's id), so a changed input rebuilds and nothin
 - ``onprem-wandb-test/mysql:9.7``: MySQL 9.7 from Debian sid (the molecule scenario
   mysql_external runs it too)
 - ``onprem-wandb-test/redis:7.0``: Redis 7.0 from Debian 12
+- ``onprem-wandb-test/k8s-apiserver:1.36``: Kubernetes' apiextensions-apiserver from Debian sid's
+  Go source with a discovery wrapper, on etcd: CRDs and custom resources, no core API (the
+  molecule scenario operator runs it; ~6-7 min to build cold, so ``make images`` builds it)
 
 plus the wandb/local contract fixture from tests/fixture (built by its build.sh).
 
@@ -83,6 +86,11 @@ IMAGE_SPECS = {
     "mariadb": ImageSpec("onprem-wandb-test/mariadb:10.11", "mariadb/Dockerfile", ("owt-mysqld",)),
     "mysql": ImageSpec("onprem-wandb-test/mysql:9.7", "mysql/Dockerfile", ("owt-mysqld",)),
     "redis": ImageSpec("onprem-wandb-test/redis:7.0", "redis/Dockerfile"),
+    "k8s": ImageSpec(
+        "onprem-wandb-test/k8s-apiserver:1.36",
+        "k8s-apiserver/Dockerfile",
+        ("k8s-apiserver/main.go", "k8s-apiserver/owt-k8s-start"),
+    ),
 }
 MARIADB_TLS_CNF = """[mariadbd]
 ssl_ca = /etc/mysql/owt-tls/ca.crt
