@@ -929,13 +929,7 @@ def backup_plan(config, prefix="wandb_backup_"):
     ``settings``, it never raises: problems come back in ``errors``.
     """
     out = _Result(prefix)
-    # The server and storage roles report a malformed bucket; the plan only needs
-    # to know whether W&B is told to keep its files in one.
-    if str((config.get("storage") or {}).get("bucket") or ""):
-        has_bucket = True
-    else:
-        legacy = dict(config, storage={})
-        has_bucket = bool(_bucket(legacy, _Result("wandb_server_"))[0].get("BUCKET"))
+    has_bucket = _has_bucket(config)
     vol = config.get("vol") or "auto"
     if vol not in BACKUP_VOL_MODES:
         out.error(
@@ -946,8 +940,8 @@ def backup_plan(config, prefix="wandb_backup_"):
     if vol == "env" and not has_bucket:
         out.error(
             out.var("vol"),
-            "%s is env, but no bucket is configured (%sbucket), so W&B keeps its files under %s and a backup of %s/%s alone "
-            "would lose them. Set %s to auto or full."
+            "%s is env, but no bucket is configured (%sbucket), so W&B keeps its files under %s "
+            "and a backup of %s/%s alone would lose them. Set %s to auto or full."
             % (out.var("vol"), STORAGE_PREFIX, DATA_PATH, DATA_PATH, ENV_SUBDIR, out.var("vol")),
         )
     mode = vol if vol != "auto" else ("env" if has_bucket else "full")
@@ -962,5 +956,83 @@ def backup_plan(config, prefix="wandb_backup_"):
             "dirty_column": MIGRATIONS_DIRTY_COLUMN,
         },
         "ready_path": READY_PATH,
+        "errors": out.errors,
+    }
+
+
+def _has_bucket(config):
+    """Whether W&B is told to keep its files in a bucket (outside /vol).
+
+    The server and storage roles report a malformed bucket; this only needs to
+    know whether one is configured.
+    """
+    if str((config.get("storage") or {}).get("bucket") or ""):
+        return True
+    legacy = dict(config, storage={})
+    return bool(_bucket(legacy, _Result("wandb_server_"))[0].get("BUCKET"))
+
+
+# --- how a release change is cut over (see the product contract) ----------------
+UPGRADE_STRATEGIES = ("auto", "blue_green", "recreate")
+
+
+def upgrade_plan(config, prefix="wandb_server_"):
+    """How to replace a running release with another.
+
+    ``config``: the server role's model input (``bucket_url``, ``bucket``,
+    ``storage``) plus ``upgrade_strategy`` (``auto``, ``blue_green`` or
+    ``recreate``). W&B's own chart runs the new release beside the old one until
+    it is ready, which is safe only when no state lives in the container's
+    /vol besides /vol/env, that is when a bucket is configured. Without one, two
+    releases must never share /vol: stop, then start. Never raises.
+    """
+    out = _Result(prefix)
+    has_bucket = _has_bucket(config)
+    wanted = config.get("upgrade_strategy") or "auto"
+    if wanted not in UPGRADE_STRATEGIES:
+        out.error(
+            out.var("upgrade_strategy"),
+            '%s must be one of: %s, got "%s".'
+            % (out.var("upgrade_strategy"), ", ".join(UPGRADE_STRATEGIES), wanted),
+        )
+        wanted = "auto"
+    if wanted == "blue_green" and not has_bucket:
+        out.error(
+            out.var("upgrade_strategy"),
+            "%s is blue_green, but no bucket is configured, so W&B keeps its files under %s and "
+            "two releases running side by side would share them. Configure a bucket "
+            "(wandb_storage_*), or use auto or recreate."
+            % (out.var("upgrade_strategy"), DATA_PATH),
+        )
+    if wanted == "auto":
+        strategy = "blue_green" if has_bucket else "recreate"
+    else:
+        strategy = wanted if has_bucket or wanted == "recreate" else "recreate"
+    if strategy == "blue_green":
+        why = (
+            "a bucket holds W&B's files, so the new release starts beside the old one and the "
+            "proxy moves to it once it is ready (no downtime)"
+        )
+    elif has_bucket:
+        why = "%s is recreate: the old release stops before the new one starts" % out.var(
+            "upgrade_strategy"
+        )
+    else:
+        why = (
+            "no bucket is configured, so W&B keeps its files under %s and two releases must never "
+            "share it: the old release stops, the maintenance page answers 503 while the new one "
+            "migrates and starts" % DATA_PATH
+        )
+    return {
+        "strategy": strategy,
+        "why": why,
+        "has_bucket": has_bucket,
+        "migrations": {
+            "table": MIGRATIONS_TABLE,
+            "version_column": MIGRATIONS_VERSION_COLUMN,
+            "dirty_column": MIGRATIONS_DIRTY_COLUMN,
+        },
+        "ready_path": READY_PATH,
+        "health_path": HEALTH_PATH,
         "errors": out.errors,
     }

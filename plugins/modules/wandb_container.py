@@ -169,8 +169,7 @@ options:
   wait_ready:
     description:
       - Wait for O(ready_url) to answer HTTP 200 after the container was created, replaced or
-        started. When nothing changed the module probes once and reports the result in RV(ready)
-        without failing.
+        started, and also when nothing changed but the container is not ready yet.
     type: bool
     default: true
   ready_url:
@@ -190,10 +189,66 @@ options:
     description: Seconds between readiness probes.
     type: int
     default: 5
+  strategy:
+    description:
+      - How a running container is replaced when its configuration or release changes.
+      - V(recreate) stops the old container, then starts the new one (two releases never share
+        C(/vol)); the site is down for the start and any migrations.
+      - V(blue_green) starts the new release as O(standby_name) on O(standby_published_ports)
+        beside the old one, waits for it on O(standby_ready_url), runs O(cutover_command) with the
+        standby's address, waits O(drain_seconds), removes the old container, then starts the
+        final container under O(name) on O(published_ports) (same release, no migrations left),
+        cuts over to it and removes the standby. Only safe when W&B keeps no state under
+        C(/vol) besides C(/vol/env) (a bucket is configured), because both containers mount it.
+      - When the standby never gets ready, its logs are written to O(logs_dir), it is removed, and
+        the old container, which never stopped, keeps serving; RV(rolled_back) is true.
+    type: str
+    choices: [recreate, blue_green]
+    default: recreate
+  standby_name:
+    description: Name of the standby container of O(strategy=blue_green). Default C(<name>-next).
+    type: str
+  standby_published_ports:
+    description:
+      - Ports of the standby container, as O(published_ports); the first one is the address
+        handed to O(cutover_command). Required with O(strategy=blue_green).
+    type: list
+    elements: str
+    default: []
+  standby_ready_url:
+    description: The standby's readiness URL. Required with O(strategy=blue_green).
+    type: str
+  cutover_command:
+    description:
+      - Command (argv) run on the target to point the proxy at a container; the module appends
+        C(IP:PORT) of the container to serve. It must validate the new proxy configuration,
+        reload gracefully and exit non-zero when it could not. Required with O(strategy=blue_green).
+    type: list
+    elements: str
+    default: []
+  drain_seconds:
+    description: Seconds the old container keeps running after a cut-over, for requests in flight.
+    type: int
+    default: 10
+  logs_dir:
+    description:
+      - Directory on the target where the whole log (secrets masked) of a container that did not
+        get ready is kept, as C(<name>-<version>-<UTC time>.log). Not written when unset.
+    type: path
+  progress_file:
+    description:
+      - File on the target the module rewrites while it waits for readiness, one JSON object with
+        C(phase), C(container), C(elapsed) seconds and the container's C(last_log) line (secrets
+        masked). Lets a caller that runs the module asynchronously show progress.
+    type: path
 notes:
-  - Only one W&B container may use a C(/vol) directory at a time, so a replacement stops the old
-    container before the new one starts. Expect downtime for the length of the start and any
+  - Only one W&B container may use a C(/vol) directory at a time, so O(strategy=recreate) stops the
+    old container before the new one starts. Expect downtime for the length of the start and any
     migrations.
+  - A container that runs unchanged but is not ready yet (a run interrupted during migrations) is
+    waited for up to O(ready_timeout) when O(wait_ready) is true.
+  - Containers an interrupted replacement left behind (C(<name>-replaced-<id>), the standby) are
+    reported in RV(leftovers) and removed.
 seealso:
   - module: community.docker.docker_container
   - module: community.docker.docker_image_load
@@ -285,12 +340,44 @@ logs:
   returned: on readiness failure
   type: list
   elements: str
+logs_file:
+  description: Where the whole log of the container that did not get ready was kept (O(logs_dir)).
+  returned: on readiness failure with O(logs_dir)
+  type: str
+leftovers:
+  description:
+    - Containers an interrupted replacement left behind, removed by this run (would be, in check
+      mode).
+  returned: always
+  type: list
+  elements: str
+strategy:
+  description: The strategy used for a replacement.
+  returned: when O(state=started)
+  type: str
+rolled_back:
+  description:
+    - True when a O(strategy=blue_green) standby never got ready and was removed while the old
+      container kept serving. Its migrations may have moved the database schema.
+  returned: on failure
+  type: bool
+timings:
+  description: Seconds spent waiting for readiness (C(ready_wait_s)) and draining (C(drain_s)).
+  returned: always
+  type: dict
+cutovers:
+  description: The C(IP:PORT) addresses O(cutover_command) was run with, in order.
+  returned: when O(state=started)
+  type: list
+  elements: str
 """
 
 # ansible-test (validate-modules) requires imports below DOCUMENTATION/EXAMPLES/RETURN,
 # which is what E402 flags.
 import contextlib  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 
@@ -349,7 +436,15 @@ class WandbContainer(object):
         self.module = module
         self.p = module.params
         self.secret_keys = tuple(self.p["secret_env_keys"])
-        self.result = {"changed": False, "recreated": False, "ready": None, "container": {}}
+        self.result = {
+            "changed": False,
+            "recreated": False,
+            "ready": None,
+            "container": {},
+            "leftovers": [],
+            "timings": {"ready_wait_s": 0.0, "drain_s": 0.0},
+        }
+        self.started_at = time.time()
         self.secrets = []
         try:
             self.client = docker.DockerClient(
@@ -534,7 +629,7 @@ class WandbContainer(object):
         return out
 
     # --- acting ----------------------------------------------------------------------
-    def create(self, want, env_pairs):
+    def create(self, want, env_pairs, name=None, ports=None):
         labels = dict(want["labels"])
         labels[CONFIG_HASH_LABEL] = want["config_hash"]
         labels[ENV_KEYS_LABEL] = ",".join(pair[0] for pair in env_pairs)
@@ -542,11 +637,11 @@ class WandbContainer(object):
         labels[MANAGED_LABEL] = "true"
         kwargs = {
             "image": want["image"],
-            "name": self.p["name"],
+            "name": name or self.p["name"],
             "detach": True,
             "environment": ["%s=%s" % kv for kv in env_pairs],
             "volumes": want["mounts"],
-            "ports": port_bindings(want["published_ports"]),
+            "ports": port_bindings(want["published_ports"] if ports is None else ports),
             "extra_hosts": want["extra_hosts"] or None,
             "user": want["user"],
             "restart_policy": {"Name": want["restart_policy"]},
@@ -568,10 +663,10 @@ class WandbContainer(object):
         container.stop(timeout=self.p["stop_timeout"])
         container.remove(v=False)
 
-    def probe(self, timeout):
-        """One GET of ready_url: ``(ok, status, body)``."""
+    def probe(self, timeout, url=None):
+        """One GET of ready_url (or url): ``(ok, status, body)``."""
         try:
-            resp = open_url(self.p["ready_url"], timeout=timeout, follow_redirects="none")
+            resp = open_url(url or self.p["ready_url"], timeout=timeout, follow_redirects="none")
             return resp.getcode() == 200, resp.getcode(), to_text(resp.read(512))
         except HTTPError as e:
             body = ""
@@ -582,50 +677,122 @@ class WandbContainer(object):
         except (URLError, OSError, ValueError) as e:
             return False, None, to_native(getattr(e, "reason", e))
 
-    def wait_ready(self, container):
+    def last_log_line(self, container):
+        try:
+            raw = to_text(container.logs(tail=3), errors="surrogate_or_replace")
+        except DockerException:
+            return ""
+        lines = [line for line in mask_text(raw, self.secrets).splitlines() if line.strip()]
+        return lines[-1][-300:] if lines else ""
+
+    def progress(self, phase, container):
+        path = self.p["progress_file"]
+        if not path:
+            return
+        doc = {
+            "phase": phase,
+            "container": container.name,
+            "elapsed": int(time.time() - self.started_at),
+            "last_log": self.last_log_line(container),
+        }
+        tmp = "%s.tmp" % path
+        with contextlib.suppress(OSError):
+            with open(tmp, "w") as f:
+                json.dump(doc, f)
+            os.chmod(tmp, 0o600)
+            os.rename(tmp, path)
+
+    def keep_logs(self, container):
+        """The whole log of a container that failed, secrets masked, kept on the host."""
+        if not self.p["logs_dir"]:
+            return None
+        try:
+            raw = to_text(container.logs(), errors="surrogate_or_replace")
+        except DockerException as e:
+            raw = "(logs unavailable: %s)" % to_native(e)
+        image = ((container.attrs.get("Config") or {}).get("Image") or "").rsplit(":", 1)[-1]
+        path = os.path.join(
+            self.p["logs_dir"],
+            "%s-%s-%s.log"
+            % (
+                container.name,
+                re.sub(r"[^A-Za-z0-9._-]", "_", image),
+                time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+            ),
+        )
+        try:
+            if not os.path.isdir(self.p["logs_dir"]):
+                os.makedirs(self.p["logs_dir"], 0o750)
+            with open(path, "w") as f:
+                f.write(mask_text(raw, self.secrets))
+            os.chmod(path, 0o600)
+        except (IOError, OSError) as e:
+            self.module.warn("could not keep the logs of %s in %s: %s" % (container.name, path, e))
+            return None
+        return path
+
+    def wait_ready(self, container, url=None, fail=True):
+        """Waits for /ready. ``fail=False``: returns False instead of failing the module."""
+        url = url or self.p["ready_url"]
         timeout = self.p["ready_timeout"]
-        deadline = time.time() + timeout
+        began = time.time()
+        deadline = began + timeout
         last = (False, None, "no attempt")
         while True:
             remaining = deadline - time.time()
-            last = self.probe(max(1, min(10, remaining)))
+            last = self.probe(max(1, min(10, remaining)), url)
             if last[0]:
+                self.progress("ready", container)
+                self.result["timings"]["ready_wait_s"] += round(time.time() - began, 1)
                 return True
             container.reload()
+            self.progress("waiting for %s" % url, container)
             # A container that stopped for good will not become ready: say so now.
             if container.status in ("exited", "dead") and self.p["restart_policy"] == "no":
                 break
             if time.time() + self.p["ready_interval"] > deadline:
                 break
             time.sleep(self.p["ready_interval"])
+        self.result["timings"]["ready_wait_s"] += round(time.time() - began, 1)
         container.reload()
         try:
             raw = to_text(container.logs(tail=LOG_TAIL), errors="surrogate_or_replace")
         except DockerException as e:
             raw = "(logs unavailable: %s)" % to_native(e)
         lines = mask_text(raw, self.secrets).splitlines()[-LOG_TAIL:]
+        logs_file = self.keep_logs(container)
         status = "HTTP %s" % last[1] if last[1] is not None else "no HTTP answer"
         self.result.update(self.info(container))
-        self.fail(
-            "container %s (%s) was not ready at %s within %ds: last answer %s: %s; container "
-            "status %s. It is left in place for inspection (docker logs %s). Last %d log "
-            "lines:\n%s"
+        self.result.update(ready=False, logs=lines, last_status=last[1])
+        if logs_file:
+            self.result["logs_file"] = logs_file
+        msg = (
+            "container %s (%s) was not ready at %s within %ds: last answer %s: %s; "
+            "container status %s."
             % (
-                self.p["name"],
-                self.p["image"],
-                self.p["ready_url"],
+                container.name,
+                (container.attrs.get("Config") or {}).get("Image"),
+                url,
                 timeout,
                 status,
                 mask_text(last[2].strip(), self.secrets) or "(empty body)",
                 container.status,
-                self.p["name"],
+            )
+        )
+        if not fail:
+            self.result["ready_failure"] = msg
+            return False
+        self.fail(
+            "%s It is left in place for inspection (docker logs %s)%s. Last %d log lines:\n%s"
+            % (
+                msg,
+                container.name,
+                (", whole log kept in %s" % logs_file) if logs_file else "",
                 LOG_TAIL,
                 "\n".join(lines),
-            ),
-            ready=False,
-            logs=lines,
-            last_status=last[1],
+            )
         )
+        return False
 
     def info(self, container):
         cfg = container.attrs.get("Config") or {}
@@ -680,7 +847,19 @@ class WandbContainer(object):
             config_hash=want["config_hash"],
         )
 
+        self.result["strategy"] = p["strategy"]
+        self.result["cutovers"] = []
         container = self.get_container()
+        leftovers = self.find_leftovers()
+        self.result["leftovers"] = [c.name for c in leftovers]
+        if leftovers:
+            self.module.warn(
+                "an earlier run was interrupted: it left %s behind; %s"
+                % (
+                    ", ".join(c.name for c in leftovers),
+                    "they would be removed" if self.module.check_mode else "removing them",
+                )
+            )
         have = self.describe(container) if container else None
         action = None
         if container is None:
@@ -705,10 +884,19 @@ class WandbContainer(object):
             }
         if have and action == "replace":
             self.result["previous_image_id"] = have["image_id"]
+        if leftovers:
+            self.result["changed"] = True
+            if not self.module.check_mode:
+                self.remove_leftovers(leftovers)
         if action is None:
             self.result.update(self.info(container))
             if p["wait_ready"]:
-                self.result["ready"] = self.probe(5)[0]
+                ready = self.probe(5)[0]
+                # Running but not ready: a run interrupted during migrations, or a
+                # restart. Wait as after a start, never report success too early.
+                if not ready and not self.module.check_mode:
+                    ready = self.wait_ready(container)
+                self.result["ready"] = ready
             return
         self.result["changed"] = True
         self.result["recreated"] = action in ("create", "replace")
@@ -717,6 +905,14 @@ class WandbContainer(object):
                 self.result.update(self.info(container))
             return
 
+        blue_green = (
+            action == "replace"
+            and p["strategy"] == "blue_green"
+            and container.status in ("running", "restarting")
+        )
+        if blue_green:
+            self.blue_green(container, want, env_pairs)
+            return
         try:
             if action == "replace":
                 self.replace(container, want, env_pairs)
@@ -757,6 +953,133 @@ class WandbContainer(object):
                 % to_native(e)
             )
         old.remove(v=False)
+
+    # --- leftovers and blue/green -------------------------------------------------------
+    def standby_name(self):
+        return self.p["standby_name"] or "%s-next" % self.p["name"]
+
+    def find_leftovers(self):
+        """Containers an interrupted replacement left: the renamed old one, the standby."""
+        pattern = re.compile(r"^%s-replaced-[0-9a-f]{12}$" % re.escape(self.p["name"]))
+        found = []
+        try:
+            for c in self.client.containers.list(all=True):
+                if pattern.match(c.name) or c.name == self.standby_name():
+                    found.append(c)
+        except DockerException as e:
+            self.fail("Docker refused to list containers: %s" % to_native(e))
+        return sorted(found, key=lambda c: c.name)
+
+    def remove_leftovers(self, leftovers):
+        for c in leftovers:
+            try:
+                c.remove(force=True, v=False)
+            except NotFound:
+                pass
+            except DockerException as e:
+                self.fail(
+                    "Docker refused to remove the leftover container %s: %s"
+                    % (c.name, to_native(e))
+                )
+
+    def address(self, ports):
+        ip, host = parse_port(ports[0])[:2]
+        return "%s:%d" % (ip or "127.0.0.1", host)
+
+    def cutover(self, ports):
+        target = self.address(ports)
+        argv = [*self.p["cutover_command"], target]
+        rc, out, err = self.module.run_command(argv)
+        if rc != 0:
+            return "%s exited %d: %s" % (" ".join(argv), rc, (err or out).strip()[-500:])
+        self.result["cutovers"].append(target)
+        return None
+
+    def drain(self):
+        time.sleep(self.p["drain_seconds"])
+        self.result["timings"]["drain_s"] += self.p["drain_seconds"]
+
+    def blue_green(self, old, want, env_pairs):
+        """The new release starts beside the old one; the proxy moves only once it is ready."""
+        p = self.p
+        standby = None
+        try:
+            standby = self.create(
+                want, env_pairs, name=self.standby_name(), ports=p["standby_published_ports"]
+            )
+            standby.start()
+        except DockerException as e:
+            if standby is not None:
+                with contextlib.suppress(DockerException):
+                    standby.remove(force=True)
+            self.fail(
+                "could not start the standby container %s; %s keeps serving unchanged: %s"
+                % (self.standby_name(), p["name"], to_native(e)),
+                rolled_back=True,
+            )
+        if not self.wait_ready(standby, p["standby_ready_url"], fail=False):
+            with contextlib.suppress(DockerException):
+                standby.stop(timeout=p["stop_timeout"])
+                standby.remove(v=False)
+            self.result.update(self.info(old))
+            self.fail(
+                "%s The standby was stopped and removed; %s (the previous release) kept serving, "
+                "the proxy never left it. Its migrations may have moved the database schema.%s"
+                % (
+                    self.result.pop("ready_failure"),
+                    p["name"],
+                    (" Its whole log is kept in %s." % self.result["logs_file"])
+                    if self.result.get("logs_file")
+                    else "",
+                ),
+                rolled_back=True,
+            )
+        err = self.cutover(p["standby_published_ports"])
+        if err:
+            with contextlib.suppress(DockerException):
+                standby.stop(timeout=p["stop_timeout"])
+                standby.remove(v=False)
+            self.fail(
+                "the proxy could not be moved to the standby (%s); it was removed and %s keeps "
+                "serving" % (err, p["name"]),
+                rolled_back=True,
+            )
+        # Requests in flight on the old release finish (nginx's reload is graceful).
+        self.drain()
+        try:
+            self.stop_remove(old)
+        except DockerException as e:
+            self.fail(
+                "Docker refused to remove the previous container %s: %s" % (p["name"], to_native(e))
+            )
+        # The final container takes the usual name and port, so nothing else
+        # (backups, restores, the next run) needs to know a standby existed.
+        # Same release and schema as the standby: no migration left to run.
+        try:
+            final = self.create(want, env_pairs)
+            final.start()
+        except DockerException as e:
+            self.fail(
+                "could not start %s after the cut-over; the standby %s serves the new release: %s"
+                % (p["name"], self.standby_name(), to_native(e))
+            )
+        self.wait_ready(final)
+        err = self.cutover(p["published_ports"])
+        if err:
+            self.fail(
+                "the proxy could not be moved back to %s (%s); %s serves the new release"
+                % (p["name"], err, self.standby_name())
+            )
+        self.drain()
+        try:
+            self.stop_remove(standby)
+        except DockerException as e:
+            self.fail(
+                "Docker refused to remove the standby %s: %s" % (self.standby_name(), to_native(e))
+            )
+        final.reload()
+        self.result.update(self.info(final))
+        self.result["ready"] = True
 
     def absent(self):
         container = self.get_container()
@@ -811,10 +1134,20 @@ def main():
             ready_url=dict(type="str", default="http://127.0.0.1:8080/ready"),
             ready_timeout=dict(type="int", default=900),
             ready_interval=dict(type="int", default=5),
+            strategy=dict(type="str", default="recreate", choices=["recreate", "blue_green"]),
+            standby_name=dict(type="str"),
+            standby_published_ports=dict(type="list", elements="str", default=[]),
+            standby_ready_url=dict(type="str"),
+            cutover_command=dict(type="list", elements="str", default=[]),
+            drain_seconds=dict(type="int", default=10),
+            logs_dir=dict(type="path"),
+            progress_file=dict(type="path"),
             docker_host=dict(type="str", default="unix:///var/run/docker.sock"),
             api_timeout=dict(type="int", default=120),
         ),
-        required_if=[("state", "started", ("image", "env_file"))],
+        required_if=[
+            ("state", "started", ("image", "env_file")),
+        ],
         supports_check_mode=True,
     )
     if not HAS_DOCKER:
@@ -828,10 +1161,22 @@ def main():
         ("ready_interval", 1),
         ("log_max_file", 1),
         ("stop_timeout", 0),
+        ("drain_seconds", 0),
         ("pids_limit", 0),
     ):
         if module.params[opt] < low:
             module.fail_json(msg="%s must be at least %d, got %d" % (opt, low, module.params[opt]))
+    if module.params["strategy"] == "blue_green" and module.params["state"] == "started":
+        missing = [
+            opt
+            for opt in ("standby_published_ports", "standby_ready_url", "cutover_command")
+            if not module.params[opt]
+        ]
+        if missing:
+            module.fail_json(msg="strategy=blue_green needs %s" % ", ".join(missing))
+        standby = sorted(module.params["standby_published_ports"])
+        if standby and standby == sorted(module.params["published_ports"]):
+            module.fail_json(msg="standby_published_ports must differ from published_ports")
     wc = WandbContainer(module)
     if module.params["state"] == "absent":
         wc.absent()
