@@ -30,7 +30,12 @@ stage() {
 }
 
 # Preparation failures stop the run: nothing after them can be trusted.
-make -s prepare || { log "preparation failed"; exit 1; }
+# The Kubernetes test API server's image (minutes to build cold, only the
+# operator scenario needs it) builds in the background until molecule starts.
+make -s deps dockerd venv images || { log "preparation failed"; exit 1; }
+k8s_log=$(mktemp)
+make -s k8s-image >"$k8s_log" 2>&1 &
+k8s_pid=$!
 
 # The integration tests wait on their servers more than they use a core: they
 # run beside the static checks, their output kept and shown when they end.
@@ -61,6 +66,12 @@ else
   log "=== stage integration FAILED in $integration_secs s"
 fi
 
+if ! wait "$k8s_pid"; then
+  cat "$k8s_log"
+  log "preparation failed: the Kubernetes test API server image"
+  exit 1
+fi
+rm -f "$k8s_log"
 stage molecule make -s molecule
 
 total=$(($(date +%s) - start))
