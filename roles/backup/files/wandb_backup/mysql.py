@@ -190,6 +190,11 @@ def snapshot_dump(cfg, out_file, compress_cmd, log):
                     # could happen, so it saw exactly this snapshot.
                     break
                 if rc is not None:
+                    # Killed because the write failed (a full disk): say so,
+                    # not only that the tools died.
+                    failure = writer.failure()
+                    if failure:
+                        raise JobError("writing the dump failed: %s" % failure)
                     pipe.wait("the database dump")
                 if time.time() > deadline:
                     raise JobError("mysqldump did not open its transaction within the timeout")
