@@ -920,6 +920,15 @@ MIGRATIONS_DIRTY_COLUMN = "dirty"
 BACKUP_VOL_MODES = ("auto", "full", "env")
 
 
+def _migrations():
+    """Where golang-migrate keeps W&B's schema version (a fresh dict per caller)."""
+    return {
+        "table": MIGRATIONS_TABLE,
+        "version_column": MIGRATIONS_VERSION_COLUMN,
+        "dirty_column": MIGRATIONS_DIRTY_COLUMN,
+    }
+
+
 def backup_plan(config, prefix="wandb_backup_"):
     """What a backup of this site must hold besides the database.
 
@@ -950,11 +959,7 @@ def backup_plan(config, prefix="wandb_backup_"):
         "env_subdir": ENV_SUBDIR,
         "vol_mode": mode,
         "has_bucket": has_bucket,
-        "migrations": {
-            "table": MIGRATIONS_TABLE,
-            "version_column": MIGRATIONS_VERSION_COLUMN,
-            "dirty_column": MIGRATIONS_DIRTY_COLUMN,
-        },
+        "migrations": _migrations(),
         "ready_path": READY_PATH,
         "errors": out.errors,
     }
@@ -1027,11 +1032,7 @@ def upgrade_plan(config, prefix="wandb_server_"):
         "strategy": strategy,
         "why": why,
         "has_bucket": has_bucket,
-        "migrations": {
-            "table": MIGRATIONS_TABLE,
-            "version_column": MIGRATIONS_VERSION_COLUMN,
-            "dirty_column": MIGRATIONS_DIRTY_COLUMN,
-        },
+        "migrations": _migrations(),
         "ready_path": READY_PATH,
         "health_path": HEALTH_PATH,
         "errors": out.errors,
