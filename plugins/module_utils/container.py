@@ -204,3 +204,52 @@ def image_id_matches(expected, actual):
             "image_id %r is too short: give at least 12 hex digits" % (expected,)
         )
     return actual.startswith(expected)
+
+
+# How a network the container is not attached to shows in the module's diff.
+DETACHED = " (detached)"
+# Network modes that are not a user-defined network the module can check.
+_BUILTIN_NETWORK_MODES = ("default", "bridge", "host", "none")
+
+
+def network_as_attached(network_mode, networks, network_id):
+    """The container's user-defined network as it really is, for ``describe()``.
+
+    ``network_mode`` is ``HostConfig.NetworkMode``, what the container was
+    created with; ``networks`` is ``NetworkSettings.Networks``, what it is
+    attached to now; ``network_id`` is the ID of the network of that name on
+    the engine today (None when there is none). Docker leaves NetworkMode alone
+    when a container loses its network, so only the attachment tells:
+
+    - a network recreated (community.docker.docker_network does, when its
+      subnet or gateway changes) first disconnects every running container:
+      the name is gone from ``networks``;
+    - a stopped container keeps the old network's ID, which no longer exists:
+      Docker refuses to start it.
+
+    Either way the result is the name with ``DETACHED`` appended, so the
+    container shows as different and is replaced onto the network. The
+    default bridge and the special modes are returned as they are.
+    """
+    if not is_user_network(network_mode):
+        return None if network_mode in ("default", "bridge", None, "") else network_mode
+    endpoint = (networks or {}).get(network_mode)
+    if endpoint is None or network_id is None:
+        return network_mode + DETACHED
+    # A container created but never started may not carry the ID yet: Docker
+    # resolves the name when it starts.
+    attached_id = endpoint.get("NetworkID") or network_id
+    if attached_id != network_id:
+        return network_mode + DETACHED
+    return network_mode
+
+
+def is_user_network(network_mode):
+    """A user-defined network, the only kind whose attachment is checked."""
+    return bool(network_mode) and not (
+        network_mode in _BUILTIN_NETWORK_MODES or network_mode.startswith("container:")
+    )
+
+
+def is_detached(network):
+    return bool(network) and network.endswith(DETACHED)

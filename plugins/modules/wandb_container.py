@@ -14,9 +14,10 @@ description:
   - Creates, replaces or removes the C(wandb/local) container on the Docker engine of the target.
   - The container carries a label C(onprem.wandb.config-hash), a sha256 over the image ID, the
     env file's content, mounts, published ports, network, extra hosts, user, restart policy,
-    log options and labels. Same hash and running means nothing to do. A different hash means the
-    old container is stopped and removed before the new one starts (stop-then-start), then the
-    module waits until C(ready_url) answers HTTP 200.
+    log options and labels. Same hash, running and attached to O(network) means nothing to do. A
+    different hash, or a container no longer attached to its network, means the old container is
+    stopped and removed before the new one starts (stop-then-start), then the module waits until
+    C(ready_url) answers HTTP 200.
   - Why a custom module and not M(community.docker.docker_container), which does most of this
     (it also reads an C(env_file) on the target and can recreate a container on change). What it
     does not do, and W&B needs, is this module's own part. Its diff and results show the
@@ -109,6 +110,12 @@ options:
     description:
       - A user-defined bridge network to attach the container to.
       - Docker's default bridge when unset.
+      - The container's actual attachment is checked, not only the network it was created with.
+        A container that is not attached to the network of that name any more is replaced, and
+        the diff shows C(before.network) as C(<network> (detached)). That happens when the
+        network is recreated (M(community.docker.docker_network) disconnects every container
+        when a subnet or gateway changes, and never reconnects them; a stopped container keeps the
+        old network's ID and Docker refuses to start it).
     type: str
   extra_hosts:
     description: Extra C(/etc/hosts) entries, name to address, for sites without internal DNS.
@@ -249,6 +256,8 @@ notes:
     waited for up to O(ready_timeout) when O(wait_ready) is true.
   - Containers an interrupted replacement left behind (C(<name>-replaced-<id>), the standby) are
     reported in RV(leftovers) and removed.
+  - A container detached from O(network) is replaced with O(strategy=recreate) even when
+    O(strategy=blue_green) is asked for, because without its network it serves nothing.
 seealso:
   - module: community.docker.docker_container
   - module: community.docker.docker_image_load
@@ -397,8 +406,11 @@ from ansible_collections.onprem.wandb.plugins.module_utils.container import (  #
     config_hash,
     image_id_matches,
     image_version,
+    is_detached,
+    is_user_network,
     mask_env,
     mask_text,
+    network_as_attached,
     parse_env_file,
     parse_mount,
     parse_port,
@@ -478,6 +490,17 @@ class WandbContainer(object):
         except NotFound:
             return None
 
+    def network_id(self, name):
+        """ID of the network called ``name`` on the engine now; None when there is none."""
+        if not is_user_network(name):
+            return None
+        try:
+            return self.client.networks.get(name).id
+        except NotFound:
+            return None
+        except DockerException as e:
+            self.fail("Docker refused to inspect network %s: %s" % (name, to_native(e)))
+
     def read_env_file(self):
         path = self.p["env_file"]
         try:
@@ -545,7 +568,11 @@ class WandbContainer(object):
             parts = bind.split(":")
             mode = "ro" if len(parts) > 2 and "ro" in parts[2].split(",") else "rw"
             mounts.append("%s:%s:%s" % (parts[0], parts[1], mode))
-        network = host.get("NetworkMode")
+        network = network_as_attached(
+            host.get("NetworkMode"),
+            (attrs.get("NetworkSettings") or {}).get("Networks"),
+            self.network_id(host.get("NetworkMode")),
+        )
         log_cfg = (host.get("LogConfig") or {}).get("Config") or {}
         return {
             "state": "running" if container.status in ("running", "restarting") else "stopped",
@@ -554,7 +581,7 @@ class WandbContainer(object):
             "env": env,
             "mounts": sorted(mounts),
             "published_ports": sorted(ports),
-            "network": None if network in ("default", "bridge", None) else network,
+            "network": network,
             "extra_hosts": dict(h.split(":", 1) for h in host.get("ExtraHosts") or [] if ":" in h),
             "user": cfg.get("User") or None,
             "restart_policy": (host.get("RestartPolicy") or {}).get("Name") or "no",
@@ -868,12 +895,19 @@ class WandbContainer(object):
             want["config_hash"] is None
             or have["config_hash"] != want["config_hash"]
             or container.status == "dead"
+            # Not on its network any more (a recreated network disconnects its
+            # containers): only a new container is attached the way it was created.
+            or is_detached(have["network"])
         ):
             action = "replace"
         elif container.status == "paused":
             action = "unpause"
         elif container.status not in ("running", "restarting"):
             action = "start"
+        if action == "replace" and p["strategy"] == "blue_green" and is_detached(have["network"]):
+            # Off its network the old container serves nothing: no point keeping
+            # it up beside a standby.
+            p["strategy"] = self.result["strategy"] = "recreate"
 
         env_changed = changed_keys(have["env"] if have else {}, env)
         self.result["changed_env_keys"] = env_changed
@@ -946,11 +980,17 @@ class WandbContainer(object):
             if new is not None:
                 new.remove(force=True)
             old.rename(self.p["name"])
+            not_started = ""
             if was_running:
-                old.start()
+                # It may not start either: its network may be gone (a network
+                # recreated or removed under it).
+                try:
+                    old.start()
+                except DockerException as e_old:
+                    not_started = " but Docker refused to start it (%s)" % to_native(e_old)
             self.fail(
-                "could not start the new container; the previous one is back in place: %s"
-                % to_native(e)
+                "could not start the new container; the previous one is back in place%s: %s"
+                % (not_started, to_native(e))
             )
         old.remove(v=False)
 

@@ -2,15 +2,18 @@
 
 import pytest
 from ansible_collections.onprem.wandb.plugins.module_utils.container import (
+    DETACHED,
     MASK,
     ContainerSpecError,
     changed_keys,
     config_hash,
     image_id_matches,
     image_version,
+    is_detached,
     is_secret_key,
     mask_env,
     mask_text,
+    network_as_attached,
     parse_env_file,
     parse_mount,
     parse_port,
@@ -181,3 +184,48 @@ class TestHashAndImage:
         assert not image_id_matches("sha256:" + "cd" * 32, full)
         with pytest.raises(ContainerSpecError, match="too short"):
             image_id_matches("abab", full)
+
+
+class TestNetworkAttachment:
+    NET_ID = "a" * 64
+
+    def test_attached(self):
+        networks = {"wandb": {"NetworkID": self.NET_ID}}
+        assert network_as_attached("wandb", networks, self.NET_ID) == "wandb"
+        assert not is_detached("wandb")
+
+    def test_disconnected_running_container(self):
+        # community.docker.docker_network disconnects before it recreates: the
+        # name is gone from NetworkSettings, NetworkMode still names it.
+        got = network_as_attached("wandb", {}, self.NET_ID)
+        assert got == "wandb" + DETACHED
+        assert is_detached(got)
+
+    def test_stopped_container_on_a_recreated_network(self):
+        # Stopped, it keeps the old network's ID: Docker refuses to start it.
+        networks = {"wandb": {"NetworkID": "b" * 64}}
+        assert is_detached(network_as_attached("wandb", networks, self.NET_ID))
+
+    def test_network_gone(self):
+        networks = {"wandb": {"NetworkID": self.NET_ID}}
+        assert is_detached(network_as_attached("wandb", networks, None))
+
+    def test_created_never_started_has_no_id_yet(self):
+        assert network_as_attached("wandb", {"wandb": {"NetworkID": ""}}, self.NET_ID) == "wandb"
+
+    @pytest.mark.parametrize(
+        "mode,want",
+        [
+            ("default", None),
+            ("bridge", None),
+            (None, None),
+            ("host", "host"),
+            ("none", "none"),
+            ("container:abc", "container:abc"),
+        ],
+    )
+    def test_builtin_modes_are_not_checked(self, mode, want):
+        assert network_as_attached(mode, {}, None) == want
+
+    def test_none_is_not_detached(self):
+        assert not is_detached(None)
