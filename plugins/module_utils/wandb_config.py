@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from urllib.parse import unquote, urlsplit
 
 from ansible_collections.onprem.wandb.plugins.module_utils.service_urls import (
     ServiceURLError,
@@ -1037,3 +1038,40 @@ def upgrade_plan(config, prefix="wandb_server_"):
         "health_path": HEALTH_PATH,
         "errors": out.errors,
     }
+
+
+# --- what a running W&B holds (password rotation) ------------------------------
+def _url_credentials(url):
+    """``(user, password)`` decoded from a MYSQL or REDIS URL, ``("", "")`` when it has none."""
+    parsed = urlsplit(str(url or ""))
+    if parsed.scheme not in ("mysql", "redis") or "@" not in parsed.netloc:
+        return "", ""
+    auth = parsed.netloc.rsplit("@", 1)[0]
+    user, sep, password = auth.partition(":")
+    if not sep:
+        return "", ""
+    return unquote(user), unquote(password)
+
+
+def deployed_credentials(env):
+    """The MySQL and Redis accounts a running W&B uses, from its environment.
+
+    ``env``: the container's environment, a list of ``NAME=VALUE`` (as Docker
+    reports it) or a dict. Returns ``{"mysql": {"user", "password"}, "redis":
+    {"user", "password"}}``, empty strings where W&B has none. The roles use it
+    to rotate a password in two phases: the old one stays valid until W&B runs
+    with the new one. The result holds secrets: read it with no_log.
+    """
+    if isinstance(env, dict):
+        pairs = env
+    else:
+        pairs = {}
+        for item in env or []:
+            name, sep, value = str(item).partition("=")
+            if sep:
+                pairs[name] = value
+    out = {}
+    for service, name in (("mysql", "MYSQL"), ("redis", "REDIS")):
+        user, password = _url_credentials(pairs.get(name))
+        out[service] = {"user": user, "password": password}
+    return out
